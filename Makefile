@@ -1,0 +1,57 @@
+# The two quick-start commands are `make serve` and `make test`; both set everything up first.
+# Needs only python3 (3.11+) on PATH and the package registries.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb))
+# nbstripout keeps outputs and execution counts (nbval needs both) and drops run-specific metadata.
+STRIP := nbstripout --keep-output --keep-count --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution metadata.language_info metadata.widgets"
+
+.PHONY: setup serve model test check-sync notebooks bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: settings.ini setup.py
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+# Train with the notebook's default parameters, only when the model is absent.
+model: setup
+	@test -f model/model.json || $(MAKE) --no-print-directory retrain
+
+retrain: setup
+	cd nbs && papermill --log-level WARNING -k python3 01_train.ipynb /dev/null
+
+# Serve through the Procfile's own command, as Heroku runs it: http://127.0.0.1:5000 unless PORT says otherwise.
+serve: model
+	honcho start web
+
+# Every test: notebooks and package in sync, notebooks executed, stored outputs checked, the service end to end.
+test: setup check-sync
+	pytest
+	@git diff --quiet --exit-code -- model nbs boston_app || { git status --short; echo "the tests changed committed files: the model or notebooks are not reproducible"; exit 1; }
+
+# nbdev_export must leave the package exactly as committed (notebooks are the source).
+check-sync: setup
+	nbdev_export
+	@git diff --quiet --exit-code -- boston_app || { git diff --stat -- boston_app; echo "Notebooks and package are not in sync: run nbdev_export and commit."; exit 1; }
+	@$(STRIP) --verify $(NOTEBOOKS) nbs/index.ipynb || { echo "Notebooks carry run metadata: run make notebooks and commit."; exit 1; }
+
+# Re-run every notebook top to bottom and store its outputs, then export the package.
+notebooks: setup
+	nbdev_export
+	for nb in nbs/index.ipynb $(NOTEBOOKS); do papermill --log-level WARNING -k python3 --cwd nbs $$nb $$nb || exit 1; done
+	$(STRIP) nbs/index.ipynb $(NOTEBOOKS)
+	nbdev_export
+
+bench: setup
+	python bench/run.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,43 @@
+"""Package metadata, read from settings.ini (nbdev 2 layout)."""
+from configparser import ConfigParser
+
+import setuptools
+from packaging.version import parse
+
+assert parse(setuptools.__version__) >= parse("36.2")
+
+config = ConfigParser(delimiters=["="])
+config.read("settings.ini", encoding="utf-8")
+cfg = config["DEFAULT"]
+
+licenses = {"apache2": ("Apache Software License 2.0", "OSI Approved :: Apache Software License")}
+statuses = ["1 - Planning", "2 - Pre-Alpha", "3 - Alpha", "4 - Beta", "5 - Production/Stable", "6 - Mature", "7 - Inactive"]
+py_versions = "3.11 3.12 3.13 3.14".split()
+lic = licenses[cfg["license"]]
+min_python = cfg["min_python"]
+
+setuptools.setup(
+    name=cfg["lib_name"],
+    version=cfg["version"],
+    description=cfg["description"],
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    author=cfg["author"],
+    author_email=cfg["author_email"],
+    license=lic[0],
+    classifiers=[
+        "Development Status :: " + statuses[int(cfg["status"])],
+        "Intended Audience :: " + cfg["audience"].title(),
+        "License :: " + lic[1],
+        "Natural Language :: " + cfg["language"].title(),
+    ]
+    + ["Programming Language :: Python :: " + v for v in py_versions[py_versions.index(min_python):]],
+    url=cfg["git_url"],
+    packages=setuptools.find_packages(include=["boston_app", "boston_app.*"]),
+    include_package_data=True,
+    install_requires=cfg["requirements"].split(),
+    extras_require={"dev": cfg["dev_requirements"].split()},
+    python_requires=">=" + min_python,
+    zip_safe=False,
+    entry_points={"nbdev": [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
+)
