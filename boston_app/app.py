@@ -56,7 +56,7 @@ def _http_error(e):
         return form.page(errors={'form': e.description}, status=e.code)
     if e.code == 413: return api.error('request body too large', {'body': f'is over the {request.max_content_length} byte limit'}, 413)
     response, status = api.error(f'{e.name}: {e.description}', status=e.code)
-    if e.code == 405: response.headers['Allow'] = e.get_response().headers.get('Allow', '')
+    if e.code == 405: response.headers['Allow'] = ', '.join(sorted(e.valid_methods or ()))
     return response, status
 
 def _unexpected(e):

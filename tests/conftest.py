@@ -1,0 +1,121 @@
+"""Shared fixtures: the app and its test client (Flask's tutorial style), a real gunicorn on loopback, a real browser."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from boston_app.app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_DIR = ROOT / "model"
+BIN = Path(sys.executable).parent
+IN_CI = os.environ.get("CI") == "true"
+
+
+def need(tool, why):
+    """Skip when `tool` is missing on a user's machine; fail in CI, where .ci/run installs it."""
+    path = shutil.which(tool)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{tool} is missing in CI ({why}); .ci/run should have installed it")
+        pytest.skip(f"{tool} is not installed ({why}); `apt-get install {tool}` to run this test")
+    return path
+
+
+@pytest.fixture(scope="session")
+def app():
+    return create_app({"MODEL_DIR": MODEL_DIR})
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    return app.test_client()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A gunicorn process started as the Procfile starts it, bound to loopback; `url` is its base URL."""
+
+    def __init__(self, proc, url, log):
+        self.proc, self.url, self.log = proc, url, log
+
+    def get(self, path, **kw):
+        return requests.get(self.url + path, timeout=10, **kw)
+
+    def post(self, path, **kw):
+        return requests.post(self.url + path, timeout=10, **kw)
+
+    def output(self):
+        return Path(self.log.name).read_text(errors="replace")
+
+
+def start_server(env=None, args=(), cwd=ROOT, wait=True, timeout=30):
+    """Start `gunicorn boston_app.app:app` (config from cwd/gunicorn.conf.py) on a free loopback port."""
+    port = free_port()
+    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"gunicorn-{port}.log", "w+")
+    full_env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2", **(env or {})}
+    proc = subprocess.Popen([str(BIN / "gunicorn"), *args, "boston_app.app:app"], cwd=cwd, env=full_env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(proc, f"http://127.0.0.1:{port}", log)
+    if wait:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{server.output()}")
+            try:
+                if requests.get(server.url + "/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                stop_server(server)
+                raise RuntimeError(f"gunicorn did not answer /health within {timeout}s:\n{server.output()}")
+            time.sleep(0.1)
+    return server
+
+
+def stop_server(server, timeout=30):
+    """SIGTERM the gunicorn master (graceful), SIGKILL its group if it lingers."""
+    if server.proc.poll() is None:
+        server.proc.send_signal(signal.SIGTERM)
+        try:
+            server.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.proc.pid, signal.SIGKILL)
+            server.proc.wait()
+    server.log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """One real gunicorn (2 workers, the repository's gunicorn.conf.py) for the session."""
+    server = start_server()
+    yield server
+    stop_server(server)
+
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by Playwright."""
+    chromium = need("chromium", "the form is tested in a real browser")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
