@@ -163,5 +163,5 @@ def openapi(schema, max_batch=MAX_BATCH):
 # %% ../nbs/04_query_endpoint.ipynb #29
 @bp.get('/openapi.json')
 def openapi_json():
-    "The OpenAPI document."
-    return jsonify(openapi(service().schema, service().max_batch))
+    "The OpenAPI document, with this server's own base URL (https behind Heroku's router) in `servers`."
+    return jsonify({**openapi(service().schema, service().max_batch), 'servers': [{'url': request.url_root.rstrip('/')}]})
