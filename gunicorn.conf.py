@@ -19,3 +19,19 @@ graceful_timeout = 25  # Heroku sends SIGKILL 30 s after SIGTERM
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
+# gunicorn 25+ opens a management socket in $HOME by default; a dyno needs none, and several local servers would share it.
+control_socket_disable = True
+
+
+def worker_exit(server, worker):
+    """End a finished worker at once, keeping its exit status.
+
+    onnxruntime's C++ exit handlers deadlock in a process forked after its import (preload_app imports it in the
+    master), so a worker would hang on exit until graceful_timeout and be killed: every SIGTERM (each deploy, restart
+    or scale-down on Heroku) would take 25 s. The worker has finished its requests and gunicorn its cleanup here.
+    """
+    exc = sys.exc_info()[1]  # the SystemExit on its way out of the worker
+    code = exc.code if isinstance(exc, SystemExit) else 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
