@@ -1,0 +1,270 @@
+"""The repository deploys to Heroku as committed: what git ships, a fresh environment from requirements.txt alone,
+the Procfile's `web:` command run the way a dyno runs it. Heroku cannot be reached from here; this is its rehearsal.
+
+One module-scoped dyno serves every test below except the shutdown test, which stops it (it runs last).
+The figures (start to first 200, PSS of master + workers, installed size) are printed in `make test`'s output.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import ROOT, free_port
+
+pytestmark = pytest.mark.slow
+
+LECTURE_URL = "/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5"  # the lecture's own GET URL
+HEROKU_BOOT_LIMIT = 60  # s: R10, a web dyno must answer on $PORT within 60 s of starting
+HEROKU_MEMORY_BUDGET = 450  # MiB: an Eco/Basic dyno has 512 MB (R14 past it); we keep a margin
+HEROKU_SIGTERM_LIMIT = 30  # s: Heroku sends SIGKILL 30 s after SIGTERM
+
+
+@pytest.fixture(scope="module")
+def report(request):
+    """Print a measured figure to the terminal, past pytest's output capture: `make test` shows it."""
+    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
+
+    def write(line):
+        terminal.write_line(f"\n[deploy] {line}" if terminal.verbosity <= 0 else f"[deploy] {line}")
+    return write
+
+
+def web_command(procfile):
+    """The command of the Procfile's `web:` process type."""
+    for line in procfile.read_text().splitlines():
+        if line.startswith("web:"):
+            return line[len("web:"):].strip()
+    raise AssertionError("the Procfile has no web: line")
+
+
+def pss_kib(pid):
+    """Proportional set size of one process in KiB: shared pages divided among the processes sharing them."""
+    text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return int(re.search(r"^Pss:\s+(\d+) kB", text, re.M).group(1))
+
+
+def children(pid):
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def tree_bytes(path):
+    """Bytes of the files under `path`, as installed (symlinks not followed)."""
+    return sum(os.lstat(os.path.join(d, f)).st_size for d, _, files in os.walk(path) for f in files)
+
+
+class Dyno:
+    def __init__(self, proc, url, out, err):
+        self.proc, self.url, self.out, self.err = proc, url, out, err
+
+    @property
+    def master(self):
+        """The gunicorn master: the process `sh -c` started (dash forks rather than execs its command)."""
+        kids = children(self.proc.pid)
+        return kids[0] if kids else self.proc.pid
+
+    @property
+    def workers(self):
+        return children(self.master)
+
+    def stdout(self):
+        return self.out.read_text(errors="replace")
+
+    def stderr(self):
+        return self.err.read_text(errors="replace")
+
+    def get(self, path, **kw):
+        return requests.get(self.url + path, timeout=10, **kw)
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory, report):
+    """The repository as git ships it (`git archive HEAD`: committed files only), with a fresh virtual environment
+    built from requirements.txt alone, as Heroku's Python buildpack builds it."""
+    tmp = tmp_path_factory.mktemp("heroku")
+    app_dir, venv = tmp / "app", tmp / "venv"
+    app_dir.mkdir()
+    tar = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, check=True, capture_output=True).stdout
+    tar_path = tmp / "slug.tar"
+    tar_path.write_bytes(tar)
+    with tarfile.open(tar_path) as t:
+        t.extractall(app_dir, filter="data")
+    assert (app_dir / ".python-version").read_text().strip() in {"3.11", "3.12", "3.13", "3.14"}
+    assert not (app_dir / "runtime.txt").exists(), "runtime.txt is deprecated: .python-version says the version"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # The buildpack installs requirements.txt and nothing else: no `-e .`, no dev extras. The pip cache may serve.
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "-r", "requirements.txt"], cwd=app_dir, check=True)
+    report(f"installed size: {tree_bytes(venv) / 2**20:.0f} MiB (the virtual environment from requirements.txt)")
+    return app_dir, venv
+
+
+@pytest.fixture(scope="module")
+def dyno(shipped, tmp_path_factory):
+    """The Procfile's web command, started as a web dyno starts it; stopped at the end if a test has not."""
+    app_dir, venv = shipped
+    logs = tmp_path_factory.mktemp("dyno-logs")
+    port = free_port()
+    env = {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin",  # the slug's environment first, as on the dyno; nothing from ours
+        "HOME": str(app_dir),  # Heroku: HOME=/app, the slug (gunicorn also puts its control socket under it)
+        "LANG": "C.UTF-8",
+        "PORT": str(port),  # the router's port for this dyno
+        "WEB_CONCURRENCY": "2",  # what the buildpack sets on a 512 MB dyno
+        "DYNO": "web.1",
+        "FORWARDED_ALLOW_IPS": "*",  # the buildpack sets it: the router is the only way in
+        # With DYNO set, gunicorn.conf.py binds 0.0.0.0 as a dyno must; here we override HOST to keep the
+        # rehearsal on loopback. Everything else is exactly the dyno's configuration.
+        "HOST": "127.0.0.1",
+    }
+    out, err = open(logs / "stdout", "wb"), open(logs / "stderr", "wb")
+    started = time.monotonic()
+    proc = subprocess.Popen(["sh", "-c", web_command(app_dir / "Procfile")], cwd=app_dir, env=env,
+                            stdout=out, stderr=err, start_new_session=True)
+    d = Dyno(proc, f"http://127.0.0.1:{port}", logs / "stdout", logs / "stderr")
+    try:
+        while True:
+            assert proc.poll() is None, f"the web process exited with {proc.returncode}:\n{d.stderr()}"
+            try:
+                if requests.get(d.url + "/health", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() - started < HEROKU_BOOT_LIMIT, f"no 200 within {HEROKU_BOOT_LIMIT} s:\n{d.stderr()}"
+            time.sleep(0.05)
+        d.first_200 = time.monotonic() - started
+        yield d
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        out.close()
+        err.close()
+
+
+def test_boots_within_heroku_limit(dyno, report):
+    report(f"start to first 200: {dyno.first_200:.1f} s (Procfile web command to GET /health = 200; limit 60 s)")
+    assert dyno.first_200 < HEROKU_BOOT_LIMIT
+    assert dyno.get("/health").json()["status"] == "ok"
+
+
+def test_lecture_url_and_form(dyno, client):
+    """The lecture's GET URL and a form POST answer as the reference app (Flask's test client) does."""
+    r = dyno.get(LECTURE_URL)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/json"
+    want = client.get(LECTURE_URL).json
+    assert isinstance(r.json()["prediction"], float)
+    assert r.json()["prediction"] == want["prediction"]
+    assert r.json()["message"].startswith("The predicted price of the Boston house with CRIM = 0.0006")
+    form = {"CRIM": "0.00632", "ZN": "18", "INDUS": "2.31", "CHAS": "0", "NOX": "0.538", "RM": "6.575",
+            "AGE": "65.2", "DIS": "4.09", "RAD": "1", "TAX": "296", "PTRATIO": "15.3", "B": "396.9", "LSTAT": "4.98"}
+    r = requests.post(dyno.url + "/", data=form, timeout=10)
+    want = client.post("/predict", json={k: float(v) for k, v in form.items()}).json
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
+    assert f'<output id="prediction">${want["price_usd"]:,}</output>' in r.text
+    assert 'value="0.00632"' in r.text
+
+
+def test_memory_within_dyno(dyno, report):
+    """PSS of the master and its two workers, after twenty predictions (the model loaded and used)."""
+    for _ in range(20):
+        assert dyno.get(LECTURE_URL).status_code == 200
+    workers = dyno.workers
+    assert len(workers) == 2, "WEB_CONCURRENCY=2 gives two workers"
+    master_kib, worker_kib = pss_kib(dyno.master), [pss_kib(p) for p in workers]
+    total = (master_kib + sum(worker_kib)) / 1024
+    report(f"memory: {total:.0f} MiB PSS, master + 2 workers (master {master_kib / 1024:.0f}, workers "
+           f"{', '.join(f'{k / 1024:.0f}' for k in worker_kib)}; budget {HEROKU_MEMORY_BUDGET} of the dyno's 512)")
+    assert total < HEROKU_MEMORY_BUDGET
+
+
+def test_behind_the_router(dyno):
+    """Heroku's router speaks https to the client and http to the dyno, and says so in X-Forwarded-Proto/-For."""
+    own = dyno.get("/openapi.json").json()["servers"]
+    assert own == [{"url": dyno.url}]
+    headers = {"Host": "boston-app-demo.herokuapp.com", "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443",
+               # a client that sends its own X-Forwarded-For: the router appends the address it really saw
+               "X-Forwarded-For": "198.51.100.1, 203.0.113.7", "User-Agent": "router-rehearsal"}
+    r = dyno.get("/openapi.json", headers=headers)
+    assert r.json()["servers"] == [{"url": "https://boston-app-demo.herokuapp.com"}]
+    # The access log names the client the router saw (the last hop), not the spoofed first entry.
+    deadline = time.monotonic() + 10
+    while "router-rehearsal" not in dyno.stdout() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    line = next(l for l in dyno.stdout().splitlines() if "router-rehearsal" in l)
+    assert line.startswith("203.0.113.7 "), line
+
+
+def test_logs_to_stdout(dyno):
+    """Heroku's log router collects the dyno's stdout and stderr: access lines go to stdout."""
+    assert dyno.get(LECTURE_URL, headers={"User-Agent": "log-check"}).status_code == 200
+    deadline = time.monotonic() + 10
+    while "log-check" not in dyno.stdout() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    line = next(l for l in dyno.stdout().splitlines() if "log-check" in l)
+    assert f'"GET {LECTURE_URL} HTTP/1.1" 200' in line
+    assert "Booting worker" in dyno.stderr()
+
+
+def accepted(server_port, client_port, pids):
+    """True once one of `pids` holds the server side of the connection from `client_port` (it was accepted)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == client_port:
+            inodes.add(f"socket:[{inode}]")
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                if os.readlink(fd) in inodes:
+                    return True
+            except OSError:
+                pass
+    return False
+
+
+def test_graceful_shutdown(dyno, report):
+    """SIGTERM, as Heroku sends it to every process of the dyno on a deploy, restart or scale-down: a request in
+    flight completes and the master exits 0, well within the 30 s before Heroku's SIGKILL. Runs last: it stops
+    the dyno."""
+    port = int(dyno.url.rsplit(":", 1)[1])
+    master, workers = dyno.master, dyno.workers
+    body = json.dumps({"instances": [{"RM": 6 + i / 1000, "LSTAT": 5} for i in range(1000)]}).encode()
+    # A slow request: the client sends the headers and half the body, so a worker is busy with it when SIGTERM comes.
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.sendall(b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+              b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:len(body) // 2])
+    deadline = time.monotonic() + 10
+    while not accepted(port, s.getsockname()[1], workers):
+        assert time.monotonic() < deadline, "no worker accepted the request"
+        time.sleep(0.02)
+    sigterm = time.monotonic()
+    for pid in [master, *workers]:  # the dyno's processes (our `sh -c` wrapper stands in for nothing on Heroku)
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while "Handling signal: term" not in dyno.stderr():
+        assert time.monotonic() < deadline, dyno.stderr()
+        time.sleep(0.02)
+    s.sendall(body[len(body) // 2:])
+    response = b""
+    while chunk := s.recv(65536):
+        response += chunk
+    s.close()
+    head, _, payload = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert len(json.loads(payload)["predictions"]) == 1000
+    returncode = dyno.proc.wait(HEROKU_SIGTERM_LIMIT)  # `sh -c` exits with the master's status
+    took = time.monotonic() - sigterm
+    report(f"graceful shutdown: {took:.1f} s from SIGTERM to the master's exit (limit 30 s)")
+    assert returncode == 0, dyno.stderr()
+    assert took < HEROKU_SIGTERM_LIMIT / 2
+    assert "Shutting down: Master" in dyno.stderr()
