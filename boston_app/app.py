@@ -10,6 +10,7 @@ import logging, os, sys
 from pathlib import Path
 
 from flask import Flask, request
+from flask.helpers import get_debug_flag
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -74,6 +75,7 @@ def create_app(config=None):
     "The Flask app for `config` (overrides of `load_config()`): model loaded and verified, routes registered."
     cfg = {**load_config(), **(config or {})}
     app = Flask(__name__, template_folder=ROOT/'templates', static_folder=ROOT/'static')
+    app.debug = False  # Flask reads FLASK_DEBUG at construction; this service never runs in debug mode
     app.config.update(cfg)
     app.extensions['boston_app'] = api.Service(load_model(cfg['MODEL_DIR'], cfg['ENGINE']), cfg['MAX_BATCH'])
     app.register_blueprint(api.bp)
@@ -89,6 +91,7 @@ def create_app(config=None):
 # %% ../nbs/06_app.ipynb #15
 def __getattr__(name):
     if name != 'app': raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    if get_debug_flag(): sys.exit('boston_app: cannot start: FLASK_DEBUG is set; debug mode and its interactive debugger are never served; unset FLASK_DEBUG')
     try: app = create_app()
     except (ModelError, ConfigError) as e: sys.exit(f'boston_app: cannot start: {e}')
     globals()['app'] = app
