@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['FEATURES', 'TARGET', 'FEATURE_NAMES', 'Feature', 'load_boston', 'data_card']
 
-# %% ../nbs/00_data.ipynb #3
+# %% ../nbs/00_data.ipynb #4ebe1052
 from dataclasses import dataclass, asdict
 import numpy as np
 
-# %% ../nbs/00_data.ipynb #5
+# %% ../nbs/00_data.ipynb #c2ec9a42
 @dataclass(frozen=True)
 class Feature:
     "A model input: name, meaning, unit and physical domain (`None` means unbounded)."
@@ -20,7 +20,7 @@ class Feature:
     high: float | None = None
     choices: tuple | None = None  # a categorical feature's allowed values
 
-# %% ../nbs/00_data.ipynb #6
+# %% ../nbs/00_data.ipynb #56fe5004
 FEATURES = (
     Feature('CRIM', 'Per-capita crime rate by town', 'per capita, as published'),
     Feature('ZN', 'Residential land zoned for lots over 25,000 sq ft', '%', high=100),
@@ -39,7 +39,7 @@ FEATURES = (
 TARGET = Feature('MEDV', 'Median value of owner-occupied homes', '$1000s')
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
 
-# %% ../nbs/00_data.ipynb #10
+# %% ../nbs/00_data.ipynb #a80fa38a
 def load_boston():
     "The 506 Boston Housing rows as `(X, y)`: 13 features in `FEATURE_NAMES` order, and MEDV in $1000s."
     from mlxtend.data import boston_housing_data  # ships the CSV inside its wheel: no download
@@ -47,7 +47,7 @@ def load_boston():
     assert X.shape == (506, len(FEATURES)), f'unexpected Boston Housing shape {X.shape}'
     return X, y
 
-# %% ../nbs/00_data.ipynb #13
+# %% ../nbs/00_data.ipynb #91084e24
 def data_card(X, y):
     "One row per column: name, meaning, unit, domain, and min, median and max in `X`/`y`."
     rows = []

@@ -6,7 +6,7 @@
 __all__ = ['CARD_KEYS', 'ENGINES', 'ModelError', 'default_model_dir', 'read_card', 'sha256', 'verify_file', 'check_versions',
            'Model', 'load_model']
 
-# %% ../nbs/02_model_file.ipynb #3
+# %% ../nbs/02_model_file.ipynb #507f7bd5
 import json, os, pickle
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
@@ -14,16 +14,16 @@ from pathlib import Path
 import hashlib
 import numpy as np
 
-# %% ../nbs/02_model_file.ipynb #7
+# %% ../nbs/02_model_file.ipynb #a03db497
 class ModelError(Exception):
     "A model file is missing, damaged, tampered with, or from another scikit-learn: one line naming file and problem."
 
-# %% ../nbs/02_model_file.ipynb #8
+# %% ../nbs/02_model_file.ipynb #0bdb461d
 def default_model_dir():
     "`$BOSTON_MODEL_DIR`, or the `model/` folder beside the package."
     return Path(os.environ.get('BOSTON_MODEL_DIR') or Path(__file__).resolve().parent.parent/'model')
 
-# %% ../nbs/02_model_file.ipynb #10
+# %% ../nbs/02_model_file.ipynb #a93b4021
 CARD_KEYS = ('features', 'target', 'metrics', 'versions', 'artifacts')
 
 def read_card(model_dir):
@@ -38,12 +38,12 @@ def read_card(model_dir):
         raise ModelError(f'{path}: "features" must be a non-empty list of feature objects')
     return card
 
-# %% ../nbs/02_model_file.ipynb #11
+# %% ../nbs/02_model_file.ipynb #d1fb2635
 def sha256(path):
     "Hex SHA-256 of the file at `path`: its fingerprint."
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
-# %% ../nbs/02_model_file.ipynb #12
+# %% ../nbs/02_model_file.ipynb #bc67ec0d
 def verify_file(model_dir, card, name):
     "Path of artifact `name`, after checking it exists and its SHA-256 matches the card."
     path = Path(model_dir)/name
@@ -55,7 +55,7 @@ def verify_file(model_dir, card, name):
         raise ModelError(f'{path}: SHA-256 mismatch, expected {expected}, found {found}; the file changed after training')
     return path
 
-# %% ../nbs/02_model_file.ipynb #14
+# %% ../nbs/02_model_file.ipynb #9499beb8
 def check_versions(model_dir, card):
     "Refuse to go on when the installed scikit-learn is not the one recorded in the card."
     want = card['versions'].get('scikit-learn')
@@ -65,7 +65,7 @@ def check_versions(model_dir, card):
         raise ModelError(f'{Path(model_dir)/"model.pkl"}: written by scikit-learn {want}, but {have} is installed; '
                          f'install scikit-learn=={want} or retrain')
 
-# %% ../nbs/02_model_file.ipynb #16
+# %% ../nbs/02_model_file.ipynb #4ad77316
 ENGINES = ('onnx', 'sklearn')
 
 class Model:
@@ -75,7 +75,7 @@ class Model:
         self.features = [f['name'] for f in card['features']]
     def __repr__(self): return f'Model({self.engine}, {len(self.features)} features, {self.model_dir})'
 
-# %% ../nbs/02_model_file.ipynb #17
+# %% ../nbs/02_model_file.ipynb #9e4e1553
 def _sklearn_predict(path, n_features):
     with open(path, 'rb') as f: rf = pickle.load(f)  # safe only because verify_file checked the SHA-256 first
     if getattr(rf, 'n_features_in_', None) != n_features:
@@ -91,7 +91,7 @@ def _onnx_predict(path, n_features):
     name = sess.get_inputs()[0].name
     return lambda rows: sess.run(None, {name: np.asarray(rows, dtype=np.float32)})[0][:, 0].astype(np.float64)
 
-# %% ../nbs/02_model_file.ipynb #18
+# %% ../nbs/02_model_file.ipynb #a5916abc
 def load_model(model_dir=None, engine='onnx'):
     "Read the card, verify every artifact and the scikit-learn version, then load `engine`'s model file."
     model_dir = Path(model_dir or default_model_dir())

@@ -6,26 +6,26 @@
 __all__ = ['NUMBER', 'MAX_UNKNOWN', 'MAX_BATCH', 'ValidationError', 'shown', 'to_number', 'Schema', 'domain_error',
            'range_warning', 'unknown_fields', 'Row', 'validate_row', 'validate_batch']
 
-# %% ../nbs/03_validation.ipynb #3
+# %% ../nbs/03_validation.ipynb #e22fdf68
 import difflib, math, re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-# %% ../nbs/03_validation.ipynb #6
+# %% ../nbs/03_validation.ipynb #9a322379
 class ValidationError(ValueError):
     "Bad input: `fields` maps each offending field (or `body`) to what is wrong with it."
     def __init__(self, fields):
         self.fields = dict(fields)
         super().__init__('; '.join(f'{k}: {v}' for k, v in self.fields.items()))
 
-# %% ../nbs/03_validation.ipynb #7
+# %% ../nbs/03_validation.ipynb #99c68c2f
 def shown(text, limit=40):
     "`text` cut to `limit` characters, for echoing user input back in a message."
     text = str(text)
     return text if len(text) <= limit else text[:limit] + '…'
 
-# %% ../nbs/03_validation.ipynb #9
+# %% ../nbs/03_validation.ipynb #e4c39abc
 NUMBER = re.compile(r'[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?')
 
 def to_number(value):
@@ -45,7 +45,7 @@ def to_number(value):
     if not math.isfinite(x): raise ValueError('must be a finite number' if x != x else 'is too large')
     return x
 
-# %% ../nbs/03_validation.ipynb #12
+# %% ../nbs/03_validation.ipynb #b6c75d82
 @dataclass
 class Schema:
     "The card's features, ready for validation."
@@ -57,7 +57,7 @@ class Schema:
     @classmethod
     def from_card(cls, card): return cls(card['features'])
 
-# %% ../nbs/03_validation.ipynb #14
+# %% ../nbs/03_validation.ipynb #03ebdcab
 def _fmt(x): return f'{x:g}'
 
 def domain_error(f, x):
@@ -66,14 +66,14 @@ def domain_error(f, x):
     if f.get('low') is not None and x < f['low']: return f'must be at least {_fmt(f["low"])}'
     if f.get('high') is not None and x > f['high']: return f'must be at most {_fmt(f["high"])}'
 
-# %% ../nbs/03_validation.ipynb #15
+# %% ../nbs/03_validation.ipynb #92215377
 def range_warning(f, x):
     "A warning when `x` is possible but outside the range the model was trained on, else `None`."
     if not f['train_min'] <= x <= f['train_max']:
         return (f'{f["name"]} = {_fmt(x)} is outside the training range {_fmt(f["train_min"])} to '
                 f'{_fmt(f["train_max"])}; the prediction is an extrapolation')
 
-# %% ../nbs/03_validation.ipynb #18
+# %% ../nbs/03_validation.ipynb #c15f4ed8
 MAX_UNKNOWN = 10  # unknown fields named in one answer; the rest are counted
 
 def unknown_fields(schema, names):
@@ -86,7 +86,7 @@ def unknown_fields(schema, names):
     if len(unknown) > MAX_UNKNOWN: errors['…'] = f'{len(unknown) - MAX_UNKNOWN} more unknown fields'
     return errors
 
-# %% ../nbs/03_validation.ipynb #21
+# %% ../nbs/03_validation.ipynb #b3f6eeaa
 @dataclass
 class Row:
     "A validated request: `values` in feature order, the `given` inputs, the `filled` names, and `warnings`."
@@ -95,7 +95,7 @@ class Row:
     filled: list
     warnings: list = field(default_factory=list)
 
-# %% ../nbs/03_validation.ipynb #22
+# %% ../nbs/03_validation.ipynb #8ca66529
 def validate_row(schema, row, repeated=()):
     "Validate the mapping `row` against `schema`: a `Row`, or `ValidationError` naming every bad field."
     errors = unknown_fields(schema, row) if len(row.keys() - schema.index.keys()) else {}
@@ -114,7 +114,7 @@ def validate_row(schema, row, repeated=()):
     if errors: raise ValidationError(errors)
     return Row(values, given, filled, warnings)
 
-# %% ../nbs/03_validation.ipynb #28
+# %% ../nbs/03_validation.ipynb #5599101a
 MAX_BATCH = 1000
 
 def validate_batch(schema, instances, max_batch=MAX_BATCH):
