@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb))
 # nbstripout keeps outputs and execution counts (nbval needs both) and drops run-specific metadata.
 STRIP := nbstripout --keep-output --keep-count --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution metadata.language_info metadata.widgets"
 
-.PHONY: setup serve model test check-sync notebooks bench clean
+.PHONY: setup serve model retrain test check-sync notebooks bench clean
 
 setup: $(VENV)/.installed
 
@@ -26,7 +26,7 @@ model: setup
 	@test -f model/model.json || $(MAKE) --no-print-directory retrain
 
 retrain: setup
-	cd nbs && papermill --log-level WARNING -k python3 01_train.ipynb /dev/null
+	out=$$(mktemp --suffix=.ipynb) && cd nbs && papermill --no-progress-bar --log-level WARNING -k python3 01_train.ipynb $$out && rm -f $$out
 
 # Serve through the Procfile's own command, as Heroku runs it: http://127.0.0.1:5000 unless PORT says otherwise.
 serve: model
@@ -46,7 +46,7 @@ check-sync: setup
 # Re-run every notebook top to bottom and store its outputs, then export the package.
 notebooks: setup
 	nbdev_export
-	for nb in nbs/index.ipynb $(NOTEBOOKS); do papermill --log-level WARNING -k python3 --cwd nbs $$nb $$nb || exit 1; done
+	for nb in nbs/index.ipynb $(NOTEBOOKS); do papermill --no-progress-bar --log-level WARNING -k python3 --cwd nbs $$nb $$nb || exit 1; done
 	$(STRIP) nbs/index.ipynb $(NOTEBOOKS)
 	nbdev_export
 
