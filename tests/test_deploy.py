@@ -31,10 +31,11 @@ HEROKU_SIGTERM_LIMIT = 30  # s: Heroku sends SIGKILL 30 s after SIGTERM
 @pytest.fixture(scope="module")
 def report(request):
     """Print a measured figure to the terminal, past pytest's output capture: `make test` shows it."""
-    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
 
     def write(line):
-        terminal.write_line(f"\n[deploy] {line}" if terminal.verbosity <= 0 else f"[deploy] {line}")
+        with capture.global_and_fixture_disabled():
+            print(f"\n[deploy] {line}", flush=True)
     return write
 
 
@@ -99,11 +100,14 @@ def shipped(tmp_path_factory, report):
         t.extractall(app_dir, filter="data")
     assert (app_dir / ".python-version").read_text().strip() in {"3.11", "3.12", "3.13", "3.14"}
     assert not (app_dir / "runtime.txt").exists(), "runtime.txt is deprecated: .python-version says the version"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     # The buildpack installs requirements.txt and nothing else: no `-e .`, no dev extras. The pip cache may serve.
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "-r", "requirements.txt"], cwd=app_dir, check=True)
-    report(f"installed size: {tree_bytes(venv) / 2**20:.0f} MiB (the virtual environment from requirements.txt)")
+    # For speed, our own pip installs into an environment without pip of its own, and skips compiling bytecode
+    # (the buildpack compiles it): a third of the time. Imports then compile at boot, so the boot time is a worst case.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
+                    "--disable-pip-version-check", "--no-compile", "-r", "requirements.txt"], cwd=app_dir, check=True)
+    report(f"installed size: {tree_bytes(venv) / 2**20:.0f} MiB (the environment from requirements.txt, "
+           "before bytecode caches)")
     return app_dir, venv
 
 
