@@ -1,0 +1,151 @@
+"""Property-based tests (hypothesis) of boston_app.validation, the one piece of code every surface validates with.
+
+Any mapping of inputs either validates to finite, in-domain numbers in the card's feature order (left-out features
+at their training medians), or is refused with a `ValidationError` whose fields name a field; `to_number` raises
+nothing but `ValueError`.
+"""
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from boston_app.model import default_model_dir, read_card
+from boston_app.validation import (
+    MAX_UNKNOWN, Row, Schema, ValidationError, domain_error, shown, to_number, validate_batch, validate_row)
+
+CARD = read_card(default_model_dir())
+SCHEMA = Schema.from_card(CARD)
+NAMES = SCHEMA.names
+SETTINGS = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Values as they arrive: JSON scalars and containers, and text as query strings and forms send it.
+numeric_text = st.one_of(
+    st.builds("{}{}{}{}{}{}".format, st.sampled_from(["", " ", "\t"]), st.sampled_from(["", "+", "-"]),
+              st.integers(0, 10**6), st.sampled_from(["", ".", ".5", ".000001"]),
+              st.sampled_from(["", "e3", "E-2", "e+308", "e309", "e-400"]), st.sampled_from(["", " ", "\n"])),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers().map(str),
+    st.sampled_from(["nan", "NaN", "-nan", "inf", "+Infinity", "-INF", "1e400", "-1e400", "0x10", "1_000", "١٢", "",
+                     " ", "true", "null", "None", "6.5.1", "1e", ".", "+", "--1", "\x00", "1\x00", "½"]),
+)
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(min_value=10**300, max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True), numeric_text, st.text(max_size=30),
+)
+json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                           max_leaves=4)
+odd_objects = st.one_of(st.binary(max_size=10), st.complex_numbers(), st.decimals(), st.fractions(), st.just(object()),
+                        st.sets(st.integers(), max_size=3), st.tuples(st.integers()))
+keys = st.one_of(st.sampled_from(NAMES), st.sampled_from(["NOAX", "crim", "Rm", "instances", "", "…", "k" * 60]),
+                st.text(max_size=8))
+rows = st.dictionaries(keys, json_values, max_size=15)
+# Mostly-plausible rows, so that the "validates" branch is exercised as much as the "refused" one.
+plausible = st.dictionaries(st.sampled_from(NAMES), st.one_of(st.floats(0, 120), st.integers(0, 1), numeric_text), max_size=13)
+
+
+def check_refusal(e, row):
+    """Every field a refusal names is a feature, a key of the row (possibly cut short), `body`, or the count of more."""
+    assert isinstance(e, ValidationError) and e.fields, "a refusal names at least one field"
+    allowed = set(NAMES) | {shown(k) for k in row} | {"…"}
+    for name, problem in e.fields.items():
+        assert name in allowed, (name, problem)
+        assert isinstance(problem, str) and problem
+    assert len(e.fields) <= len(row) + MAX_UNKNOWN + 1
+
+
+def check_row(r, row):
+    assert isinstance(r, Row) and len(r.values) == len(NAMES)
+    for i, (f, x) in enumerate(zip(CARD["features"], r.values)):
+        assert isinstance(x, float) and math.isfinite(x), (f["name"], x)
+        assert domain_error(f, x) is None, (f["name"], x)
+        if f["name"] in row:
+            assert x == to_number(row[f["name"]]) == r.given[f["name"]]
+        else:
+            assert x == f["median"] and f["name"] in r.filled
+    assert r.filled == [n for n in NAMES if n not in row]  # in card order
+    assert list(r.given) == [n for n in NAMES if n in row]
+
+
+@SETTINGS
+@given(rows)
+def test_any_row_validates_or_names_a_field(row):
+    try:
+        r = validate_row(SCHEMA, row)
+    except ValidationError as e:
+        check_refusal(e, row)
+    else:
+        assert set(row) <= set(NAMES)
+        check_row(r, row)
+
+
+@SETTINGS
+@given(plausible)
+def test_plausible_rows_validate_in_card_order(row):
+    try:
+        r = validate_row(SCHEMA, row)
+    except ValidationError as e:
+        check_refusal(e, row)
+        assert set(e.fields) <= set(NAMES)  # only the values can be wrong here
+        for name in e.fields:
+            try:
+                x = to_number(row[name])
+            except ValueError:
+                continue
+            assert domain_error(CARD["features"][SCHEMA.index[name]], x)  # refused for its domain
+    else:
+        check_row(r, row)
+
+
+@SETTINGS
+@given(st.dictionaries(st.sampled_from(NAMES), st.floats(0, 1e6), max_size=13), st.sets(st.sampled_from(NAMES)))
+def test_repeated_fields_are_named(row, repeated):
+    try:
+        validate_row(SCHEMA, row, sorted(repeated))
+    except ValidationError as e:
+        check_refusal(e, row | dict.fromkeys(repeated))
+        assert all(e.fields[n] == "given more than once" for n in repeated)
+    else:
+        assert not repeated
+
+
+@SETTINGS
+@given(st.one_of(scalars, json_values, odd_objects))
+def test_to_number_raises_only_value_error(value):
+    try:
+        x = to_number(value)
+    except ValueError as e:
+        assert str(e)
+    else:
+        assert isinstance(x, float) and math.isfinite(x)
+        assert not isinstance(value, bool) and value is not None
+
+
+@SETTINGS
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_to_number_of_a_float_and_its_text_agree(x):
+    if math.isfinite(x):
+        assert to_number(x) == x == to_number(repr(x)) == to_number(f" {x!r} ")
+    else:
+        for v in (x, repr(x), str(x).upper()):
+            try:
+                to_number(v)
+            except ValueError:
+                continue
+            raise AssertionError(f"{v!r} accepted")
+
+
+@SETTINGS
+@given(st.one_of(st.lists(st.one_of(rows, plausible, scalars), max_size=8), json_values))
+def test_any_batch_validates_or_names_an_instance(instances):
+    try:
+        values, warnings = validate_batch(SCHEMA, instances)
+    except ValidationError as e:
+        assert e.fields
+        assert all(k == "instances" or k.startswith("instances[") for k in e.fields), e.fields
+    else:
+        assert isinstance(instances, list) and len(values) == len(instances) >= 1
+        for v in values:
+            assert len(v) == len(NAMES) and all(math.isfinite(x) for x in v)
+        assert all(isinstance(w, str) and w.startswith("instances[") for w in warnings)
