@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['SECURITY_HEADERS', 'ROOT', 'ConfigError', 'load_config', 'create_app']
 
-# %% ../nbs/06_app.ipynb #3
-import logging, os, sys
+# %% ../nbs/06_app.ipynb #aeb27287
+import io, logging, os, sys
 from pathlib import Path
 
 from flask import Flask, request
 from flask.helpers import get_debug_flag
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import boston_app
@@ -19,7 +19,7 @@ from . import api, form
 from .model import ENGINES, ModelError, default_model_dir, load_model
 from .validation import MAX_BATCH
 
-# %% ../nbs/06_app.ipynb #5
+# %% ../nbs/06_app.ipynb #b4e6b429
 class ConfigError(ValueError):
     "A configuration value is wrong: one line naming the variable."
 
@@ -31,7 +31,7 @@ def _int(env, name, default, low, high):
     if not low <= value <= high: raise ConfigError(f'{name} must be between {low} and {high}, got {value}')
     return value
 
-# %% ../nbs/06_app.ipynb #6
+# %% ../nbs/06_app.ipynb #d04888f2
 def load_config(env=None):
     "The service's configuration from the environment `env` (default `os.environ`), checked."
     env = os.environ if env is None else env
@@ -42,7 +42,7 @@ def load_config(env=None):
                 MAX_CONTENT_LENGTH=_int(env, 'BOSTON_MAX_BODY', 1 << 20, 1024, 1 << 30),
                 TRUSTED_PROXIES=_int(env, 'BOSTON_TRUSTED_PROXIES', 1 if 'DYNO' in env else 0, 0, 10))
 
-# %% ../nbs/06_app.ipynb #10
+# %% ../nbs/06_app.ipynb #318bc9d0
 SECURITY_HEADERS = {
     'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
@@ -51,7 +51,7 @@ SECURITY_HEADERS = {
     'Referrer-Policy': 'no-referrer',
 }
 
-# %% ../nbs/06_app.ipynb #11
+# %% ../nbs/06_app.ipynb #e3f9a4f4
 def _http_error(e):
     if request.path == '/' and request.method == 'POST':
         return form.page(errors={'form': e.description}, status=e.code)
@@ -68,7 +68,15 @@ def _secure(response):
     response.headers.update(SECURITY_HEADERS)
     return response
 
-# %% ../nbs/06_app.ipynb #13
+def _limit_chunked():
+    "A chunked body has no Content-Length to check (Werkzeug would cut it at the limit): read it, 413 if over."
+    limit = request.max_content_length
+    if limit is None or 'chunked' not in request.headers.get('Transfer-Encoding', '').lower(): return
+    data = request.environ['wsgi.input'].read(limit + 1)
+    if len(data) > limit: raise RequestEntityTooLarge()
+    request.environ['wsgi.input'] = io.BytesIO(data)
+
+# %% ../nbs/06_app.ipynb #1ad99769
 ROOT = Path(boston_app.__file__).resolve().parent.parent  # the repository: templates/, static/ and model/ live here
 
 def create_app(config=None):
@@ -82,13 +90,14 @@ def create_app(config=None):
     app.register_blueprint(form.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
+    app.before_request(_limit_chunked)
     app.after_request(_secure)
     if cfg['TRUSTED_PROXIES']:  # behind Heroku's router: trust its X-Forwarded-For and -Proto
         n = cfg['TRUSTED_PROXIES']
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     return app
 
-# %% ../nbs/06_app.ipynb #15
+# %% ../nbs/06_app.ipynb #a5b3ac89
 def __getattr__(name):
     if name != 'app': raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
     if get_debug_flag(): sys.exit('boston_app: cannot start: FLASK_DEBUG is set; debug mode and its interactive debugger are never served; unset FLASK_DEBUG')
