@@ -1,0 +1,111 @@
+"""The form in a real browser: Debian's chromium, driven by Playwright, against the real gunicorn.
+
+A person fills the first house of the data set (decimals such as CRIM 0.00632 and NOX 0.538 included), submits and
+reads the price in dollars; submits a value the browser lets through but the server refuses (CHAS 0.5) and reads
+the error beside that field; and types a value the browser itself refuses (AGE 150), which is never sent.
+The answered form is saved to docs/form.png for the README.
+"""
+import re
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from boston_app.data import load_boston
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOT = ROOT / "docs" / "form.png"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def card(live_server):
+    return live_server.get("/model").json()
+
+
+@pytest.fixture(scope="module")
+def first_house(card):
+    """Row 0 of Boston Housing as the text a person would type (CRIM 0.00632, NOX 0.538, ...)."""
+    X, _ = load_boston()
+    return {f["name"]: f"{x:g}" for f, x in zip(card["features"], X[0])}
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport={"width": 860, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    yield page
+    context.close()
+
+
+def fill(page, values, typed=("CRIM", "NOX")):
+    """Type the decimals `typed` as a person would; set the others in one go (each Playwright call costs ~0.2 s)."""
+    for name in typed:
+        page.fill(f"#{name}", values[name])
+    page.evaluate("""values => { for (const [name, text] of Object.entries(values)) {
+        const input = document.getElementById(name); input.value = text;
+        input.dispatchEvent(new Event('input', {bubbles: true})); } }""",
+                  {k: v for k, v in values.items() if k not in typed})
+
+
+def inputs(page):
+    """Every input's name and value, in page order."""
+    return dict(page.evaluate("[...document.querySelectorAll('input')].map(i => [i.name, i.value])"))
+
+
+def submit(page):
+    """Click the button; return the status of the POST the browser sent."""
+    with page.expect_response(lambda r: r.request.method == "POST") as response:
+        page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return response.value.status
+
+
+def test_the_form_answers_decimals_in_dollars(page, live_server, card, first_house):
+    values = first_house
+    assert values["CRIM"] == "0.00632" and values["NOX"] == "0.538"
+    # The form starts at the training medians; every input takes decimals (step="any").
+    shown = inputs(page)
+    assert list(shown) == [f["name"] for f in card["features"]]
+    assert [float(v) for v in shown.values()] == pytest.approx([f["median"] for f in card["features"]], rel=1e-5)
+    fill(page, values)
+    assert page.eval_on_selector("form", "f => f.checkValidity()")
+    assert submit(page) == 200
+    shown = page.text_content("#prediction")
+    assert re.fullmatch(r"\$\d{1,3}(,\d{3})*", shown)
+    api = live_server.get("/predict?" + urlencode(values)).json()
+    assert int(shown[1:].replace(",", "")) == api["price_usd"]
+    assert page.text_content(".message").strip() == api["message"]
+    # The values typed are kept.
+    assert inputs(page) == values
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_a_value_the_browser_lets_through_is_refused_beside_its_field(page, first_house):
+    values = {**first_house, "CHAS": "0.5"}
+    fill(page, values)
+    assert page.eval_on_selector("#CHAS", "e => e.checkValidity()")  # within min 0, max 1, step any
+    assert submit(page) == 400
+    error = page.locator("#CHAS-error")
+    assert error.is_visible() and error.text_content() == "must be 0 or 1"
+    assert page.get_attribute("#CHAS", "aria-invalid") == "true"
+    assert page.locator(".error").count() == 1 and page.locator("#prediction").count() == 0
+    assert inputs(page) == values
+
+
+def test_the_browser_itself_blocks_a_value_outside_the_domain(page, card):
+    age = next(f for f in card["features"] if f["name"] == "AGE")
+    page.fill("#AGE", "150")
+    validity = page.eval_on_selector("#AGE", "e => [e.validity.rangeOverflow, e.max, e.validationMessage]")
+    assert validity[0] is True and float(validity[1]) == age["high"] and validity[2]
+    posts = []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
+    page.evaluate("""() => { window.refused = [];
+        for (const i of document.querySelectorAll('input')) i.addEventListener('invalid', e => refused.push(e.target.name)); }""")
+    page.click("button[type=submit]")
+    page.wait_for_function("window.refused.length > 0")
+    assert page.evaluate("window.refused") == ["AGE"]
+    assert posts == [] and page.locator("#prediction").count() == 0
