@@ -21,8 +21,8 @@ import requests
 from flask import Flask
 
 from boston_app import api
-from conftest import need
 from boston_app.model import load_model
+from conftest import need
 
 ROOT = Path(__file__).resolve().parent.parent
 JSON = {"Content-Type": "application/json"}
@@ -579,6 +579,16 @@ def test_form_error_sits_beside_its_field(http, card):
     assert chas["aria-invalid"] == "true" and chas["aria-describedby"] == "CHAS-error" and chas["value"] == "0.5"
     assert {n: i["value"] for n, i in page.inputs.items()} == values
     assert "Traceback" not in a.text
+
+
+@pytest.mark.parametrize("body, ctype, status", [('{"CRIM": 0.1}', "application/json", 415),
+                                                  (b"CRIM=\xff", "application/x-www-form-urlencoded", 400)])
+def test_form_refuses_what_is_not_a_readable_form_on_the_page(http, body, ctype, status):
+    """Not a form (415), or a form that cannot be read (400): never a prediction at the medians."""
+    a = http.request("POST", "/", data=body, headers={"Content-Type": ctype})
+    assert a.status == status and a.mimetype == "text/html"
+    page = Page(a.text)
+    assert page.prediction is None and "form" in page.all_errors()
 
 
 def test_form_body_over_the_limit_is_413_on_the_page(http):
