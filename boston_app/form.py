@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['bp', 'FORM_TYPES', 'page', 'read_form', 'main']
 
-# %% ../nbs/05_form.ipynb #3
+# %% ../nbs/05_form.ipynb #52700dc4
 from flask import Blueprint, render_template, request
 
 from .api import answer, service
 from .validation import ValidationError, shown, validate_row
 
-# %% ../nbs/05_form.ipynb #8
+# %% ../nbs/05_form.ipynb #346e59d7
 bp = Blueprint('form', __name__)
 
 def _fmt(x): return f'{x:g}'
@@ -25,7 +25,7 @@ def page(values=None, errors=None, result=None, status=200):
     return render_template('main.html', features=svc.schema.features, target=svc.target, values=values,
                            errors=errors, other_errors=other, result=result), status
 
-# %% ../nbs/05_form.ipynb #9
+# %% ../nbs/05_form.ipynb #14f7bb97
 FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
 
 def read_form():
@@ -38,7 +38,7 @@ def read_form():
 @bp.route('/', methods=['GET', 'POST'])
 def main():
     "Show the form; on POST, validate it, predict, and show the form again with the answer or the errors."
-    if request.method == 'GET': return page()
+    if request.method != 'POST': return page()  # GET, and HEAD which Flask routes with it
     if request.mimetype not in FORM_TYPES:
         return page(errors={'form': 'must be sent as an HTML form (application/x-www-form-urlencoded)'}, status=415)
     try: form = read_form()
