@@ -39,7 +39,7 @@ def send(url, method, target, body=b"", content_type=None, headers=(), timeout=2
     read, so a server that answers 413 before reading a 10 MB body is seen answering, not as a broken pipe."""
     host, port = url.removeprefix("http://").split(":")
     head = f"{method} ".encode() + target + b" HTTP/1.1\r\nHost: " + host.encode() + b"\r\nConnection: close\r\n"
-    if method == "POST" and not any(h.lower().startswith(b"content-length") for h in headers):
+    if method == "POST" and not any(h.lower().startswith((b"content-length", b"transfer-encoding")) for h in headers):
         head += b"Content-Length: %d\r\n" % len(body)
     if content_type is not None:
         head += b"Content-Type: " + content_type.encode() + b"\r\n"
@@ -94,6 +94,14 @@ def p(id, body, status=400, fields=(), content_type=JSON_T, echo=None, headers=(
 
 def f(id, body, status=400, fields=(), content_type=FORM_T, echo=None):
     return Case(id, "POST /", status, body if isinstance(body, bytes) else body.encode(), content_type, fields, echo)
+
+
+def chunked(data, size=1 << 16):
+    return b"".join(b"%x\r\n" % len(data[i:i + size]) + data[i:i + size] + b"\r\n"
+                    for i in range(0, len(data), size)) + b"0\r\n\r\n"
+
+
+CHUNKED = (b"Transfer-Encoding: chunked",)
 
 
 def nested(depth, inner="1"):
@@ -160,6 +168,7 @@ CORPUS = [
     p("post-huge-key", json.dumps({"k" * 100_000: 1})),
     p("post-huge-string", json.dumps({"CRIM": "x" * 500_000}), fields=("CRIM",)),
     p("post-10mb", b'{"CRIM": "' + b"1" * MB10 + b'"}', status=413, fields=("body",)),
+    p("post-10mb-chunked", chunked(b'{"CRIM": 1}' + b" " * MB10), status=413, fields=("body",), headers=CHUNKED),
     p("post-no-content-type", '{"CRIM": 1}', status=415, fields=("Content-Type",), content_type=None),
     p("post-text-plain", '{"CRIM": 1}', status=415, fields=("Content-Type",), content_type="text/plain"),
     p("post-form-type", "CRIM=1", status=415, fields=("Content-Type",), content_type=FORM_T),
@@ -215,6 +224,7 @@ CORPUS = [
     f("form-multipart-garbage", "garbage", fields=("form",), content_type="multipart/form-data; boundary=xyz"),
     f("form-multipart-no-boundary", "garbage", fields=("form",), content_type="multipart/form-data"),
     f("form-10mb", b"CRIM=" + b"1" * MB10, status=413, fields=("form",)),
+    Case("form-10mb-chunked", "POST /", 413, chunked(b"CRIM=1&RM=" + b"1" * MB10), FORM_T, ("form",), None, CHUNKED),
 ]
 assert len(CORPUS) >= 60 and len({c.id for c in CORPUS}) == len(CORPUS)
 
