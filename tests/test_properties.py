@@ -5,8 +5,6 @@ at their training medians), or is refused with a `ValidationError` whose fields 
 nothing but `ValueError`.
 """
 import math
-from decimal import Decimal
-from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -1,10 +1,9 @@
 """What a security review checks: no debug mode or interactive debugger in any served configuration, the security
 headers on every response (errors and static files included), Jinja autoescaping, and request size limits."""
+import os
 import socket
 import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 import requests
@@ -126,7 +125,7 @@ def test_no_debugger_endpoints(live_server, path):
 def test_debug_mode_refused_at_startup(how):
     """Under `flask run`, debug mode means Werkzeug's interactive debugger (Python in the browser): refused."""
     port = free_port()
-    env = {**__import__("os").environ, "PORT": str(port), "HOST": "127.0.0.1"}
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1"}
     env.pop("FLASK_DEBUG", None)
     if how.startswith("FLASK_DEBUG=1"):
         env["FLASK_DEBUG"] = "1"
