@@ -402,6 +402,12 @@ START_FAILURES = {
                        ["model.json", "not valid JSON"]),
     "card-not-a-card": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "h", lambda d: (d / "model.json").write_text("[]")))},
                         ["model.json", "not a model card"]),
+    "card-unreadable": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(
+        t, "j", lambda d: ((d / "model.json").unlink(), (d / "model.json").mkdir())))}, ["model.json", "cannot be read"]),
+    "card-artifacts-wrong-type": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(
+        t, "k", lambda d: _card(d, lambda c: c.update(artifacts=1))))}, ["model.json", '"artifacts"']),
+    "card-feature-without-median": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(
+        t, "l", lambda d: _card(d, lambda c: c["features"][0].pop("median"))))}, ["model.json", '"features"']),
     "sklearn-version": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(
         t, "i", lambda d: _card(d, lambda c: c["versions"].update({"scikit-learn": "0.24.2"}))))},
         ["model.pkl", "scikit-learn 0.24.2", "is installed"]),
