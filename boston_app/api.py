@@ -6,7 +6,7 @@
 __all__ = ['bp', 'Service', 'service', 'answer', 'error', 'invalid', 'predict_row', 'predict_get', 'Obj', 'parse_json',
            'predict_post', 'health', 'model_card', 'feature_schema', 'openapi', 'openapi_json']
 
-# %% ../nbs/04_query_endpoint.ipynb #3
+# %% ../nbs/04_query_endpoint.ipynb #5fc34137
 import json
 from collections import Counter
 
@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .validation import MAX_BATCH, Schema, ValidationError, validate_batch, validate_row
 
-# %% ../nbs/04_query_endpoint.ipynb #14
+# %% ../nbs/04_query_endpoint.ipynb #14a981b5
 class Service:
     "What the routes need: the verified `model`, its validation `schema`, and the batch limit."
     def __init__(self, model, max_batch=MAX_BATCH):
@@ -26,7 +26,7 @@ def service():
     "The current app's `Service`."
     return current_app.extensions['boston_app']
 
-# %% ../nbs/04_query_endpoint.ipynb #16
+# %% ../nbs/04_query_endpoint.ipynb #419b192a
 def answer(row, prediction):
     "The JSON-ready answer for a validated `Row` and its `prediction` in $1000s."
     given = ', '.join(f'{k} = {v:g}' for k, v in row.given.items()) or 'every feature at its training median'
@@ -35,7 +35,7 @@ def answer(row, prediction):
                 inputs=dict(zip(service().schema.names, row.values)), filled=row.filled, warnings=row.warnings,
                 message=f'The predicted price of the Boston house with {given} is ${price:,} (MEDV {prediction:.2f}, in $1000s).')
 
-# %% ../nbs/04_query_endpoint.ipynb #18
+# %% ../nbs/04_query_endpoint.ipynb #d6f1b2b9
 def error(message, fields=None, status=400):
     "A JSON error answer: `{'error': {'message', 'fields'}}` with `status`."
     return jsonify(error=dict(message=message, fields=fields or {})), status
@@ -44,13 +44,14 @@ def invalid(e):
     "The 400 answer for a `ValidationError`."
     return error(f'invalid input: {e}', e.fields)
 
-# %% ../nbs/04_query_endpoint.ipynb #20
+# %% ../nbs/04_query_endpoint.ipynb #b08da698
 bp = Blueprint('api', __name__)
 
 def predict_row(row, repeated=()):
     "Validate one row mapping and answer it."
-    r = validate_row(service().schema, row, repeated)
-    return jsonify(answer(r, float(service().model.predict(np.array([r.values]))[0])))
+    svc = service()
+    r = validate_row(svc.schema, row, repeated)
+    return jsonify(answer(r, float(svc.model.predict(np.array([r.values]))[0])))
 
 @bp.get('/predict')
 def predict_get():
@@ -59,7 +60,7 @@ def predict_get():
     try: return predict_row(args, [k for k, v in args.lists() if len(v) > 1])
     except ValidationError as e: return invalid(e)
 
-# %% ../nbs/04_query_endpoint.ipynb #22
+# %% ../nbs/04_query_endpoint.ipynb #f72df015
 class Obj(dict):
     "A JSON object that remembers which keys it was given more than once."
     repeated = ()
@@ -78,7 +79,7 @@ def parse_json(data):
     except RecursionError: raise ValidationError({'body': 'is nested too deeply'}) from None
     except ValueError as e: raise ValidationError({'body': f'is not valid JSON ({e})'}) from None
 
-# %% ../nbs/04_query_endpoint.ipynb #23
+# %% ../nbs/04_query_endpoint.ipynb #de924c03
 @bp.post('/predict')
 def predict_post():
     "Features as a JSON object, or `{\"instances\": [...]}` for a batch."
@@ -93,7 +94,7 @@ def predict_post():
     except ValidationError as e: return invalid(e)
     return jsonify(predictions=service().model.predict(np.array(values)).round(6).tolist(), unit='$1000s', warnings=warnings)
 
-# %% ../nbs/04_query_endpoint.ipynb #25
+# %% ../nbs/04_query_endpoint.ipynb #ea5f5466
 @bp.get('/health')
 def health():
     "200 with the model's fingerprint once a model is loaded, 503 before."
@@ -106,7 +107,7 @@ def model_card():
     "The model card."
     return jsonify(service().model.card)
 
-# %% ../nbs/04_query_endpoint.ipynb #27
+# %% ../nbs/04_query_endpoint.ipynb #fe9d8269
 def feature_schema(f):
     "The JSON Schema of one feature's value."
     s = dict(type='number', description=f"{f['meaning']} ({f['unit']}); training median {f['median']:g}")
@@ -115,7 +116,7 @@ def feature_schema(f):
     if f.get('high') is not None: s['maximum'] = f['high']
     return s
 
-# %% ../nbs/04_query_endpoint.ipynb #28
+# %% ../nbs/04_query_endpoint.ipynb #a5559707
 def openapi(schema, max_batch=MAX_BATCH):
     "The OpenAPI 3.1 document of the API for `schema`."
     feats = {f['name']: feature_schema(f) for f in schema.features}
@@ -161,7 +162,7 @@ def openapi(schema, max_batch=MAX_BATCH):
         'components': {'schemas': dict(Features=Features, Batch=Batch, Prediction=Prediction, Predictions=Predictions, Error=Error)},
     }
 
-# %% ../nbs/04_query_endpoint.ipynb #29
+# %% ../nbs/04_query_endpoint.ipynb #eebfeb1c
 @bp.get('/openapi.json')
 def openapi_json():
     "The OpenAPI document, with this server's own base URL (https behind Heroku's router) in `servers`."

@@ -100,8 +100,8 @@ def _onnx_predict(path, n_features):
     opts.intra_op_num_threads = opts.inter_op_num_threads = 1  # one thread per worker: gunicorn runs several
     try: sess = ort.InferenceSession(str(path), opts, providers=['CPUExecutionProvider'])
     except Exception as e: raise ModelError(f'{path}: onnxruntime cannot load it ({str(e).splitlines()[0]})') from None
-    name = sess.get_inputs()[0].name
-    return lambda rows: sess.run(None, {name: np.asarray(rows, dtype=np.float32)})[0][:, 0].astype(np.float64)
+    name, outputs = sess.get_inputs()[0].name, [sess.get_outputs()[0].name]  # looked up once, not per request
+    return lambda rows: sess.run(outputs, {name: np.asarray(rows, dtype=np.float32)})[0][:, 0].astype(np.float64)
 
 # %% ../nbs/02_model_file.ipynb #a5916abc
 def load_model(model_dir=None, engine='onnx'):

@@ -30,22 +30,29 @@ NUMBER = re.compile(r'[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?')
 
 def to_number(value):
     "`value` as a finite float, or `ValueError` saying why it is not one."
-    if isinstance(value, bool): raise ValueError('must be a number, not true/false')
-    if isinstance(value, (int, float)):
+    if isinstance(value, str):  # the usual case first: text that spells a number goes straight to float()
+        s = value.strip()
+        if not NUMBER.fullmatch(s):
+            if not s: raise ValueError('is empty; give a number')
+            if s.lower().lstrip('+-') in ('nan', 'inf', 'infinity'): raise ValueError('must be a finite number')
+            raise ValueError(f'must be a number, got {shown(value)!r}')
+        x = float(s)
+    elif isinstance(value, bool): raise ValueError('must be a number, not true/false')
+    elif isinstance(value, (int, float)):
         try: x = float(value)
         except OverflowError: raise ValueError('is too large') from None
-    elif isinstance(value, str):
-        s = value.strip()
-        if not s: raise ValueError('is empty; give a number')
-        if s.lower().lstrip('+-') in ('nan', 'inf', 'infinity'): raise ValueError('must be a finite number')
-        if not NUMBER.fullmatch(s): raise ValueError(f'must be a number, got {shown(value)!r}')
-        x = float(s)
     elif value is None: raise ValueError('must be a number, not null')
     else: raise ValueError(f'must be a number, not a {"list" if isinstance(value, list) else "JSON object"}')
     if not math.isfinite(x): raise ValueError('must be a finite number' if x != x else 'is too large')
     return x
 
 # %% ../nbs/03_validation.ipynb #b6c75d82
+def _plain(f):
+    "The interval of values that are possible and inside the training range: valid, and no warning to give."
+    if f.get('choices'): return (math.inf, -math.inf)  # empty: a feature with choices is always checked in full
+    low, high = f.get('low'), f.get('high')
+    return (max(f['train_min'], -math.inf if low is None else low), min(f['train_max'], math.inf if high is None else high))
+
 @dataclass
 class Schema:
     "The card's features, ready for validation."
@@ -54,6 +61,7 @@ class Schema:
         self.names = [f['name'] for f in self.features]
         self.index = {n: i for i, n in enumerate(self.names)}
         self.medians = [f['median'] for f in self.features]
+        self.plain = [_plain(f) for f in self.features]
     @classmethod
     def from_card(cls, card): return cls(card['features'])
 
@@ -107,6 +115,8 @@ def validate_row(schema, row, repeated=()):
         if name in errors: continue
         try: x = to_number(row[name])
         except ValueError as e: errors[name] = str(e); continue
+        low, high = schema.plain[i]
+        if low <= x <= high: values[i] = given[name] = x; continue  # the usual case, decided once per feature in Schema
         problem = domain_error(f, x)
         if problem: errors[name] = problem; continue
         values[i] = given[name] = x
