@@ -1,0 +1,89 @@
+"""The fast engine gives the lecture's answers: what the service serves (onnxruntime) matches the scikit-learn pickle,
+the reference, within 1e-4 ($0.10) on every row of the data set and on 10,000 random rows inside the domain.
+
+Speed is not asserted here; `make bench` measures it. That the ONNX file is listed in the model card with its SHA-256,
+verified at load (a changed byte is a ModelError) and rewritten byte for byte by training is tested in
+tests/test_model.py and tests/test_notebooks.py.
+"""
+import numpy as np
+import pytest
+
+from boston_app.data import load_boston
+from boston_app.model import load_model
+
+from conftest import MODEL_DIR
+
+TOL = 1e-4  # MEDV is in $1000s: ten cents
+BATCH = 1000
+N_RANDOM, SEED = 10_000, 20260505
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """The lecture's model: the unpickled scikit-learn forest."""
+    return load_model(MODEL_DIR, engine="sklearn")
+
+
+@pytest.fixture(scope="module")
+def served():
+    """The model as the service loads it by default."""
+    return load_model(MODEL_DIR)
+
+
+def domain_rows(card, n=N_RANDOM, seed=SEED):
+    """`n` rows drawn uniformly within each feature's training range; features with choices (CHAS) take one of them."""
+    rng = np.random.default_rng(seed)
+    cols = [rng.choice(np.array(f["choices"], dtype=float), n) if f.get("choices")
+            else rng.uniform(f["train_min"], f["train_max"], n) for f in card["features"]]
+    return np.column_stack(cols)
+
+
+@pytest.fixture(scope="module")
+def rows(reference):
+    X, _ = load_boston()
+    return {"data set": X, "random in domain": domain_rows(reference.card)}
+
+
+def test_the_random_rows_are_inside_the_domain_and_the_service_serves_onnx(reference, served, rows):
+    card, R = reference.card, rows["random in domain"]
+    assert R.shape == (N_RANDOM, len(card["features"]))
+    for j, f in enumerate(card["features"]):
+        assert f["train_min"] <= R[:, j].min() and R[:, j].max() <= f["train_max"], f["name"]
+        if f.get("choices"): assert set(np.unique(R[:, j])) == set(f["choices"]), f["name"]
+    assert served.engine == "onnx"  # otherwise the parity below would compare the pickle with itself
+
+
+@pytest.mark.parametrize("which", ["data set", "random in domain"])
+def test_model_predict_matches_scikit_learn(reference, served, rows, which):
+    X = rows[which]
+    want, got = reference.predict(X), served.predict(X)
+    assert got.shape == want.shape == (len(X),) and np.isfinite(got).all()
+    assert np.abs(got - want).max() < TOL
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["data set", "random in domain"])
+def test_served_batches_match_scikit_learn(live_server, reference, rows, which):
+    assert live_server.get("/health").json()["engine"] == "onnx"
+    X, names = rows[which], reference.features
+    got = []
+    for start in range(0, len(X), BATCH):
+        chunk = X[start:start + BATCH]
+        r = live_server.post("/predict", json={"instances": [dict(zip(names, map(float, row))) for row in chunk]})
+        assert r.status_code == 200, r.text
+        got.extend(r.json()["predictions"])
+    assert len(got) == len(X)
+    assert np.abs(np.array(got) - reference.predict(X)).max() < TOL
+
+
+@pytest.mark.slow
+def test_the_lectures_get_predict_matches_scikit_learn_on_every_row(live_server, reference, rows):
+    """GET /predict with all 13 features in the query string, as text, for each of the 506 houses."""
+    X, names = rows["data set"], reference.features
+    got = []
+    for row in X:
+        r = live_server.get("/predict", params={n: repr(float(v)) for n, v in zip(names, row)})
+        assert r.status_code == 200, r.text
+        assert r.json()["filled"] == []
+        got.append(r.json()["prediction"])
+    assert np.abs(np.array(got) - reference.predict(X)).max() < TOL
