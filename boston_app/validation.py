@@ -30,7 +30,8 @@ NUMBER = re.compile(r'[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?')
 
 def to_number(value):
     "`value` as a finite float, or `ValueError` saying why it is not one."
-    if isinstance(value, str):  # the usual case first: text that spells a number goes straight to float()
+    if type(value) is float: x = value  # the usual cases first: a JSON number with a fraction needs nothing,
+    elif isinstance(value, str):        # and text that spells a number goes straight to float()
         s = value.strip()
         if not NUMBER.fullmatch(s):
             if not s: raise ValueError('is empty; give a number')
