@@ -87,3 +87,58 @@ def test_the_lectures_get_predict_matches_scikit_learn_on_every_row(live_server,
         assert r.json()["filled"] == []
         got.append(r.json()["prediction"])
     assert np.abs(np.array(got) - reference.predict(X)).max() < TOL
+
+
+def test_the_batch_shortcut_answers_exactly_as_validating_each_row(reference):
+    """validate_batch takes the usual row (13 floats needing no check or warning) in one pass: the same values,
+    warnings and errors as validate_row on every row, on batches mixing usual and unusual rows (JSON text, so ints,
+    strings, nulls, duplicates and unknown keys arrive as a client sends them)."""
+    import json
+    import random
+
+    from boston_app.api import parse_json
+    from boston_app.validation import MAX_UNKNOWN, Schema, ValidationError, validate_batch, validate_row
+
+    card, rng = reference.card, random.Random(SEED)
+    schema = Schema.from_card(card)
+
+    def row_by_row(instances):
+        values, warnings, errors = [], [], {}
+        for i, inst in enumerate(instances):
+            if not isinstance(inst, dict): errors[f"instances[{i}]"] = "must be a JSON object of features"; continue
+            try: r = validate_row(schema, inst, getattr(inst, "repeated", ()))
+            except ValidationError as e:
+                errors.update({f"instances[{i}].{k}": v for k, v in e.fields.items()})
+                if len(errors) >= MAX_UNKNOWN: break
+                continue
+            values.append(r.values)
+            warnings.extend(f"instances[{i}]: {w}" for w in r.warnings[:MAX_UNKNOWN - len(warnings)])
+        if errors: raise ValidationError(errors)
+        return values, warnings
+
+    def value(f, clean):
+        lo, hi, c = f["train_min"], f["train_max"], rng.random()
+        if f.get("choices"): return rng.choice([0, 1, 0.0, 1.0] + ([] if clean else [0.5, 2.0, "1"]))
+        if c < (0.9 if clean else 0.6): return rng.uniform(lo, hi)
+        if c < 0.93: return hi + rng.random() * 10 if f.get("high") is None else float(f["high"])
+        if c < 0.96: return int(lo) if clean else lo - 1 - rng.random()
+        return f"{rng.uniform(lo, hi)}" if clean else rng.choice([None, True, "x", [], {}, 1e308, f["median"]])
+
+    def row_text(clean):
+        p = 0.003 if clean else 0.03
+        parts = [f'"{f["name"]}": {json.dumps(value(f, clean))}' for f in card["features"] if rng.random() >= p]
+        parts += ['"RM": 6.0'] * (rng.random() < p) + ['"XX": 1.0'] * (rng.random() < p)
+        rng.shuffle(parts)
+        return "{" + ", ".join(parts) + "}"
+
+    accepted = 0
+    for trial in range(1000):
+        body = '{"instances": [' + ", ".join(row_text(trial % 2 == 0) for _ in range(rng.randint(1, 8))) + "]}"
+        instances = parse_json(body.encode())["instances"]
+        outcome = []
+        for validate in (row_by_row, lambda inst: validate_batch(schema, inst)):
+            try: outcome.append(("ok", validate(instances)))
+            except ValidationError as e: outcome.append(("error", e.fields))
+        assert outcome[0] == outcome[1], body
+        accepted += outcome[0][0] == "ok"
+    assert 200 < accepted < 800  # both kinds of batch were exercised
