@@ -219,8 +219,8 @@ def report(res, cold, mem, args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seconds", type=int, default=3, help="length of one measured wrk run, s (default 3)")
-    ap.add_argument("--rounds", type=int, default=3, help="measured runs per endpoint, taking turns (default 3)")
+    ap.add_argument("--seconds", type=int, default=2, help="length of one measured wrk run, s (default 2)")
+    ap.add_argument("--rounds", type=int, default=5, help="measured runs per endpoint, taking turns (default 5)")
     ap.add_argument("--warmup", type=int, default=1, help="warm-up run per endpoint, s (default 1)")
     ap.add_argument("--starts", type=int, default=3, help="cold starts per engine (default 3)")
     args = ap.parse_args()
