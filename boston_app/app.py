@@ -85,6 +85,7 @@ def create_app(config=None):
     app = Flask(__name__, template_folder=ROOT/'templates', static_folder=ROOT/'static')
     app.debug = False  # Flask reads FLASK_DEBUG at construction; this service never runs in debug mode
     app.config.update(cfg)
+    app.json.sort_keys = False  # answers list fields in the model card's order, not alphabetically
     app.extensions['boston_app'] = api.Service(load_model(cfg['MODEL_DIR'], cfg['ENGINE']), cfg['MAX_BATCH'])
     app.register_blueprint(api.bp)
     app.register_blueprint(form.bp)

@@ -26,7 +26,7 @@ def shown(text, limit=40):
     return text if len(text) <= limit else text[:limit] + '…'
 
 # %% ../nbs/03_validation.ipynb #e4c39abc
-NUMBER = re.compile(r'[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?')
+NUMBER = re.compile(r'[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?', re.ASCII)  # ASCII digits only: float() would also take '١٢'
 
 def to_number(value):
     "`value` as a finite float, or `ValueError` saying why it is not one."
