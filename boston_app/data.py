@@ -6,7 +6,7 @@
 __all__ = ['FEATURES', 'TARGET', 'FEATURE_NAMES', 'Feature', 'load_boston', 'data_card']
 
 # %% ../nbs/00_data.ipynb #4ebe1052
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 import numpy as np
 
 # %% ../nbs/00_data.ipynb #c2ec9a42

@@ -14,9 +14,8 @@ from importlib.metadata import version
 import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
-from sklearn.model_selection import train_test_split
 
-from .data import FEATURES, FEATURE_NAMES, TARGET, load_boston
+from .data import FEATURES, FEATURE_NAMES, TARGET
 
 # %% ../nbs/01_train.ipynb #f8a492a6
 def select_features(X, names=None):

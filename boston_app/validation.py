@@ -10,8 +10,6 @@ __all__ = ['NUMBER', 'MAX_UNKNOWN', 'MAX_BATCH', 'ValidationError', 'shown', 'to
 import difflib, math, re
 from dataclasses import dataclass, field
 
-import numpy as np
-
 # %% ../nbs/03_validation.ipynb #9a322379
 class ValidationError(ValueError):
     "Bad input: `fields` maps each offending field (or `body`) to what is wrong with it."
