@@ -70,8 +70,9 @@ def _secure(response):
 
 def _limit_chunked():
     "A chunked body has no Content-Length to check (Werkzeug would cut it at the limit): read it, 413 if over."
+    if 'chunked' not in request.environ.get('HTTP_TRANSFER_ENCODING', '').lower(): return  # the usual request: done
     limit = request.max_content_length
-    if limit is None or 'chunked' not in request.headers.get('Transfer-Encoding', '').lower(): return
+    if limit is None: return
     data = request.environ['wsgi.input'].read(limit + 1)
     if len(data) > limit: raise RequestEntityTooLarge()
     request.environ['wsgi.input'] = io.BytesIO(data)
