@@ -2,9 +2,6 @@
 from configparser import ConfigParser
 
 import setuptools
-from packaging.version import parse
-
-assert parse(setuptools.__version__) >= parse("36.2")
 
 config = ConfigParser(delimiters=["="])
 config.read("settings.ini", encoding="utf-8")
