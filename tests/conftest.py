@@ -1,5 +1,6 @@
 """Shared fixtures: the app and its test client (Flask's tutorial style), a real gunicorn on loopback, a real browser."""
 import os
+import re
 import shutil
 import signal
 import socket
@@ -37,6 +38,21 @@ def app():
 @pytest.fixture(scope="session")
 def client(app):
     return app.test_client()
+
+
+def pss_kib(pid):
+    """Proportional set size of one process in KiB (shared pages divided among the processes sharing them)."""
+    text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return int(re.search(r"^Pss:\s+(\d+) kB", text, re.M).group(1))
+
+
+def children(pid):
+    """The pids of process `pid`'s children (a gunicorn master's workers), sorted; none once it has exited."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except FileNotFoundError:
+        return []
+    return sorted(int(p) for p in text.split())
 
 
 def free_port():

@@ -6,7 +6,6 @@ The figures (start to first 200, PSS of master + workers, installed size) are pr
 """
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, free_port
+from conftest import ROOT, children, free_port, pss_kib
 
 pytestmark = pytest.mark.slow
 
@@ -45,16 +44,6 @@ def web_command(procfile):
         if line.startswith("web:"):
             return line[len("web:"):].strip()
     raise AssertionError("the Procfile has no web: line")
-
-
-def pss_kib(pid):
-    """Proportional set size of one process in KiB: shared pages divided among the processes sharing them."""
-    text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    return int(re.search(r"^Pss:\s+(\d+) kB", text, re.M).group(1))
-
-
-def children(pid):
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 def tree_bytes(path):

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import numpy as np
 import pytest
 import requests
-from conftest import MODEL_DIR, start_server, stop_server
+from conftest import MODEL_DIR, children, pss_kib, start_server, stop_server
 
 from boston_app.data import load_boston
 from boston_app.model import load_model
@@ -189,16 +189,7 @@ class Load:
 
 def workers(server):
     """The pids of the gunicorn master's worker processes."""
-    try:
-        text = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text()
-    except FileNotFoundError:
-        return []
-    return sorted(int(p) for p in text.split())
-
-
-def pss_kb(pid):
-    text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    return int(re.search(r"^Pss:\s+(\d+) kB", text, re.M).group(1))
+    return children(server.proc.pid)
 
 
 def wait_for(predicate, timeout, step=0.02):
@@ -249,16 +240,16 @@ def test_load_30s_32_connections_mixed():
         warm = Load(server.url, reqs, CONNECTIONS, seconds=25, max_requests=30_000).start()
         samples = []
         while warm.threads[0].is_alive():
-            samples.append([pss_kb(p) for p in pids])
+            samples.append([pss_kib(p) for p in pids])
             steady = len(samples) > 3 and all(abs(a - b) <= 0.005 * b for a, b in zip(samples[-1], samples[-4]))
             if warm.total >= 1500 and steady:
                 break
             time.sleep(1)
         warm.stop.set()
         warm.join()
-        before = {p: pss_kb(p) for p in pids}
+        before = {p: pss_kib(p) for p in pids}
         load = Load(server.url, reqs, CONNECTIONS, seconds=LOAD_SECONDS).start().join()
-        after = {p: pss_kb(p) for p in workers(server)}
+        after = {p: pss_kib(p) for p in workers(server)}
         log = server.output()
     finally:
         stop_server(server)
