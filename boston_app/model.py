@@ -7,7 +7,7 @@ __all__ = ['CARD_KEYS', 'FEATURE_KEYS', 'ENGINES', 'ModelError', 'default_model_
            'check_versions', 'Model', 'load_model']
 
 # %% ../nbs/02_model_file.ipynb #507f7bd5
-import json, os, pickle
+import json, pickle
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
 
@@ -20,8 +20,8 @@ class ModelError(Exception):
 
 # %% ../nbs/02_model_file.ipynb #0bdb461d
 def default_model_dir():
-    "`$BOSTON_MODEL_DIR`, or the `model/` folder beside the package."
-    return Path(os.environ.get('BOSTON_MODEL_DIR') or Path(__file__).resolve().parent.parent/'model')
+    "The `model/` folder beside the package (the service's configuration may name another: `BOSTON_MODEL_DIR`)."
+    return Path(__file__).resolve().parent.parent/'model'
 
 # %% ../nbs/02_model_file.ipynb #a93b4021
 CARD_KEYS = ('features', 'target', 'metrics', 'versions', 'artifacts')
