@@ -94,8 +94,10 @@ class Server:
 
     def memory(self):
         """Mean over the workers of (PSS, private) memory in MB, from /proc/PID/smaps_rollup."""
-        found = []
-        for pid in self.workers():
+        found, deadline = [], time.monotonic() + 10
+        while len(pids := self.workers()) != WORKERS and time.monotonic() < deadline:
+            time.sleep(0.02)  # the first worker may answer while the master still forks the others
+        for pid in pids:
             kb = {}
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
                 key, value = line.split(":", 1)

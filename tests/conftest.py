@@ -55,6 +55,17 @@ def children(pid):
     return sorted(int(p) for p in text.split())
 
 
+def wait_for_workers(master, n, timeout=10):
+    """The pids of gunicorn master `master`'s workers once there are `n` of them (the first worker may answer
+    /health while the master is still forking the others); fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while len(pids := children(master)) != n:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gunicorn master {master} has {len(pids)} workers after {timeout} s, not {n}")
+        time.sleep(0.02)
+    return pids
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -99,6 +110,8 @@ def start_server(env=None, args=(), cwd=ROOT, wait=True, timeout=30):
                 stop_server(server)
                 raise RuntimeError(f"gunicorn did not answer /health within {timeout}s:\n{server.output()}")
             time.sleep(0.1)
+        if full_env["WEB_CONCURRENCY"].isdigit():
+            wait_for_workers(proc.pid, int(full_env["WEB_CONCURRENCY"]))
     return server
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, children, free_port, pss_kib
+from conftest import ROOT, children, free_port, pss_kib, wait_for_workers
 
 pytestmark = pytest.mark.slow
 
@@ -134,6 +134,7 @@ def dyno(shipped, tmp_path_factory):
             assert time.monotonic() - started < HEROKU_BOOT_LIMIT, f"no 200 within {HEROKU_BOOT_LIMIT} s:\n{d.stderr()}"
             time.sleep(0.05)
         d.first_200 = time.monotonic() - started
+        wait_for_workers(d.master, 2)  # the first worker answered; the second may still be forking
         yield d
     finally:
         if proc.poll() is None:
