@@ -10,6 +10,8 @@ __all__ = ['NUMBER', 'MAX_UNKNOWN', 'MAX_BATCH', 'ValidationError', 'shown', 'to
 import difflib, math, re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 # %% ../nbs/03_validation.ipynb #9a322379
 class ValidationError(ValueError):
     "Bad input: `fields` maps each offending field (or `body`) to what is wrong with it."
@@ -28,6 +30,11 @@ NUMBER = re.compile(r'[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?', re.ASCII)  # ASC
 
 def to_number(value):
     "`value` as a finite float, or `ValueError` saying why it is not one."
+    if type(value) is str and value.isascii() and '_' not in value:  # the usual text, at the cost of one float()
+        try: x = float(value)
+        except ValueError: pass
+        else:
+            if math.isfinite(x): return x
     if type(value) is float: x = value  # the usual cases first: a JSON number with a fraction needs nothing,
     elif isinstance(value, str):        # and text that spells a number goes straight to float()
         s = value.strip()
@@ -126,25 +133,34 @@ def validate_row(schema, row, repeated=()):
 # %% ../nbs/03_validation.ipynb #5599101a
 MAX_BATCH = 1000
 
-def _plain_values(schema, row):
-    "`row`'s values in feature order when it gives every feature once, as a float `validate_row` would take as is, else `None`."
-    if len(row) != len(schema.names) or getattr(row, 'repeated', ()): return None
-    try: values = [row[n] for n in schema.names]
-    except KeyError: return None
-    for x, (low, high), f in zip(values, schema.plain, schema.features):
-        if type(x) is not float or not math.isfinite(x): return None
-        if not low <= x <= high and (domain_error(f, x) or range_warning(f, x)): return None
-    return values
+_NUMBERS = {float, int}
+
+def _usual_rows(schema, instances):
+    "Each row's values in feature order, and whether `validate_row` would take it as it is (every feature once, as a number needing no check or warning)."
+    names = schema.names
+    rows, usual = [], []
+    for r in instances:
+        row = [r.get(n) for n in names] if type(r) is dict and len(r) == len(names) else None  # (a row with a key twice is no plain dict)
+        ok = row is not None and {type(x) for x in row} <= _NUMBERS  # a missing name gives None: not a number
+        rows.append(row if ok else schema.medians); usual.append(ok)
+    try: X = np.array(rows, dtype=np.float64)
+    except OverflowError: return rows, [False] * len(rows)  # an integer too large for a float: validate_row says so
+    low, high = np.array(schema.plain).T
+    inside = (X >= low) & (X <= high)
+    for j, f in enumerate(schema.features):  # a feature with choices (CHAS): one of them, and inside the training range
+        if f.get('choices'): inside[:, j] = np.isin(X[:, j], f['choices']) & (X[:, j] >= f['train_min']) & (X[:, j] <= f['train_max'])
+    return X.tolist(), (inside.all(axis=1) & usual).tolist()
 
 def validate_batch(schema, instances, max_batch=MAX_BATCH):
     "Validate a list of row mappings: `(values, warnings)`, or `ValidationError` naming `instances[i].FIELD`."
     if not isinstance(instances, list): raise ValidationError({'instances': 'must be a list of feature objects'})
     if not 1 <= len(instances) <= max_batch:
         raise ValidationError({'instances': f'must hold 1 to {max_batch} rows, got {len(instances)}'})
+    rows, usual = _usual_rows(schema, instances)
     values, warnings, errors = [], [], {}
     for i, inst in enumerate(instances):
+        if usual[i]: values.append(rows[i]); continue  # checked above, with the whole batch at once
         if not isinstance(inst, dict): errors[f'instances[{i}]'] = 'must be a JSON object of features'; continue
-        if (plain := _plain_values(schema, inst)) is not None: values.append(plain); continue  # the usual row, checked at once
         try: r = validate_row(schema, inst, getattr(inst, 'repeated', ()))
         except ValidationError as e:
             errors.update({f'instances[{i}].{k}': v for k, v in e.fields.items()})

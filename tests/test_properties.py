@@ -147,3 +147,80 @@ def test_any_batch_validates_or_names_an_instance(instances):
         for v in values:
             assert len(v) == len(NAMES) and all(math.isfinite(x) for x in v)
         assert all(isinstance(w, str) and w.startswith("instances[") for w in warnings)
+
+
+# ------------------------------------------------------------------------------ the shortcuts agree with the slow way
+# Three shortcuts exist for speed (issue 5): to_number's float() first, the query string split by hand, and JSON read
+# by orjson. Each must answer exactly as the general code it skips.
+
+ascii_text = st.one_of(numeric_text, st.text(alphabet=st.characters(max_codepoint=127), max_size=12))
+
+
+@SETTINGS
+@given(ascii_text)
+def test_to_number_shortcut_accepts_exactly_what_NUMBER_spells(text):
+    from boston_app.validation import NUMBER
+    spelled = NUMBER.fullmatch(text.strip()) is not None
+    try:
+        x = to_number(text)
+    except ValueError:
+        assert not spelled or not math.isfinite(float(text.strip()))
+    else:
+        assert spelled and x == float(text.strip()) and math.isfinite(x)
+
+
+query_piece = st.one_of(st.sampled_from(NAMES + ["NOAX", "", "=", "a=b=c", "%2B1", "R%4D", "1+2", "%ZZ", "é"]),
+                        st.text(alphabet="AZaz09.=-_~;,+%é ", max_size=6))
+
+
+@SETTINGS
+@given(st.lists(st.tuples(query_piece, st.one_of(query_piece, numeric_text.filter(str.isascii))), max_size=8),
+       st.sampled_from(["=", ""]))
+def test_query_shortcut_reads_the_query_as_werkzeug_does(pairs, sep):
+    from flask import request
+
+    from boston_app.api import query_fields
+    from boston_app.app import create_app
+    qs = "&".join(f"{k}{sep if v else ''}{v}" if k or v else "" for k, v in pairs)
+    app = create_app()
+    with app.test_request_context("/predict?" + qs):
+        fast = query_fields(request.environ)
+        args = request.args
+        slow = ({k: args.getlist(k)[-1] for k in args}, [k for k, v in args.lists() if len(v) > 1])
+    assert fast[0] == slow[0] and sorted(fast[1]) == sorted(slow[1]), qs
+
+
+json_text = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(alphabet='ab:"\\ ', max_size=4)),
+    lambda inner: st.lists(inner, max_size=3) | st.lists(st.tuples(st.sampled_from(["a", "b", "a:b", 'q"']), inner),
+                                                         max_size=3).map(lambda kv: ("obj", kv)),
+    max_leaves=8)
+
+
+def to_text(v):
+    """JSON text for a value from json_text; ('obj', pairs) becomes an object that may give a key twice."""
+    import json
+    if isinstance(v, tuple):
+        return "{" + ", ".join(f"{json.dumps(k)}: {to_text(x)}" for k, x in v[1]) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(map(to_text, v)) + "]"
+    return json.dumps(v)
+
+
+@SETTINGS
+@given(json_text)
+def test_json_shortcut_reads_as_the_strict_parser_does(value):
+    import json
+
+    from boston_app.api import _constant, _object, parse_json
+    data = to_text(value).encode()
+    slow = json.loads(data.decode(), object_pairs_hook=_object, parse_constant=_constant)
+    fast = parse_json(data)
+
+    def repeated(v):  # every object's repeated keys, depth first
+        if isinstance(v, dict):
+            return [sorted(getattr(v, "repeated", ()))] + [r for x in v.values() for r in repeated(x)]
+        if isinstance(v, list):
+            return [r for x in v for r in repeated(x)]
+        return []
+    assert fast == slow and repeated(fast) == repeated(slow), data
