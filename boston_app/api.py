@@ -82,12 +82,12 @@ def _object(pairs):
 def _constant(name): raise ValueError(f'{name} is not valid JSON')
 
 def _keys(value):
-    "How many keys the objects in the parsed JSON `value` hold, at every depth."
-    n, todo = 0, [value]
-    while todo:
-        v = todo.pop()
-        if type(v) is dict: n += len(v); todo.extend(x for x in v.values() if type(x) in (dict, list))
-        elif type(v) is list: todo.extend(x for x in v if type(x) in (dict, list))
+    "Keys in the parsed object `value` and in the objects one level inside it (a batch's rows): where a key twice matters."
+    if type(value) is not dict: return 0
+    n = len(value)
+    for v in value.values():
+        if type(v) is dict: n += len(v)
+        elif type(v) is list: n += sum(len(x) for x in v if type(x) is dict)
     return n
 
 def parse_json(data):

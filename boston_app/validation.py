@@ -7,7 +7,7 @@ __all__ = ['NUMBER', 'MAX_UNKNOWN', 'MAX_BATCH', 'ValidationError', 'shown', 'to
            'range_warning', 'unknown_fields', 'Row', 'validate_row', 'validate_batch']
 
 # %% ../nbs/03_validation.ipynb #e22fdf68
-import difflib, math, re
+import difflib, math, operator, re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -137,11 +137,13 @@ _NUMBERS = {float, int}
 
 def _usual_rows(schema, instances):
     "Each row's values in feature order, and whether `validate_row` would take it as it is (every feature once, as a number needing no check or warning)."
-    names = schema.names
+    names, get = schema.names, operator.itemgetter(*schema.names)
+    if len(names) == 1: get = lambda r, one=get: (one(r),)  # itemgetter of one name gives the bare value
     rows, usual = [], []
     for r in instances:
-        row = [r.get(n) for n in names] if type(r) is dict and len(r) == len(names) else None  # (a row with a key twice is no plain dict)
-        ok = row is not None and {type(x) for x in row} <= _NUMBERS  # a missing name gives None: not a number
+        try: row = get(r) if type(r) is dict and len(r) == len(names) else None  # (a row with a key twice is no plain dict)
+        except KeyError: row = None
+        ok = row is not None and set(map(type, row)) <= _NUMBERS
         rows.append(row if ok else schema.medians); usual.append(ok)
     try: X = np.array(rows, dtype=np.float64)
     except OverflowError: return rows, [False] * len(rows)  # an integer too large for a float: validate_row says so
