@@ -6,6 +6,8 @@ nothing but `ValueError`.
 """
 import math
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -190,8 +192,10 @@ def test_query_shortcut_reads_the_query_as_werkzeug_does(pairs, sep):
     assert fast[0] == slow[0] and sorted(fast[1]) == sorted(slow[1]), qs
 
 
+# Integers within 64 bits: beyond them orjson gives the nearest float where Python's parser gives an int, which
+# to_number turns into the same float (test_json_shortcut_big_integers_validate_alike).
 json_text = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(alphabet='ab:"\\ ', max_size=4)),
+    st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**64 - 1), st.floats(allow_nan=False, allow_infinity=False), st.text(alphabet='ab:"\\ ', max_size=4)),
     lambda inner: st.lists(inner, max_size=3) | st.lists(st.tuples(st.sampled_from(["a", "b", "a:b", 'q"']), inner),
                                                          max_size=3).map(lambda kv: ("obj", kv)),
     max_leaves=8)
@@ -224,3 +228,18 @@ def test_json_shortcut_reads_as_the_strict_parser_does(value):
             return [r for x in v for r in repeated(x)]
         return []
     assert fast == slow and repeated(fast) == repeated(slow), data
+
+
+@pytest.mark.parametrize("digits", ["18446744073709551616", "-9223372036854775809", "1" + "0" * 40, "9" * 308, "1" + "0" * 400])
+def test_json_shortcut_big_integers_validate_alike(digits):
+    import json
+
+    from boston_app.api import parse_json
+
+    def outcome(v):
+        try:
+            return to_number(v)
+        except ValueError as e:
+            return str(e)
+    fast = parse_json(f'{{"CRIM": {digits}}}'.encode())["CRIM"]
+    assert outcome(fast) == outcome(json.loads(digits))
