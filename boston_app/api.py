@@ -54,19 +54,19 @@ def predict_row(row, repeated=()):
     r = validate_row(svc.schema, row, repeated)
     return jsonify(answer(r, float(svc.model.predict(np.array([r.values]))[0])))
 
-def query_fields(environ):
-    "The query string as `(fields, repeated)`: a dict of name to text, and the names given more than once."
-    qs = environ.get('QUERY_STRING', '')
+def query_fields(req):
+    "The query string of request `req` as `(fields, repeated)`: a dict of name to text, and the names given more than once."
+    qs = req.environ.get('QUERY_STRING', '')
     if qs.isascii() and '%' not in qs and '+' not in qs:  # nothing to decode: split it, as Werkzeug would
         pairs = [p.partition('=')[::2] for p in qs.split('&') if p]
-    else: pairs = list(request.args.items(multi=True))  # escapes, `+` or raw bytes: Werkzeug decodes them
+    else: pairs = list(req.args.items(multi=True))  # escapes, `+` or raw bytes: Werkzeug decodes them
     fields = dict(pairs)
     return fields, [k for k, n in Counter(k for k, _ in pairs).items() if n > 1] if len(fields) < len(pairs) else []
 
 @bp.get('/predict')
 def predict_get():
     "The lecture's endpoint: features in the query string."
-    try: return predict_row(*query_fields(request.environ))
+    try: return predict_row(*query_fields(request))
     except ValidationError as e: return invalid(e)
 
 # %% ../nbs/04_query_endpoint.ipynb #f72df015

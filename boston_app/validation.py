@@ -68,6 +68,7 @@ class Schema:
         self.index = {n: i for i, n in enumerate(self.names)}
         self.medians = [f['median'] for f in self.features]
         self.plain = [_plain(f) for f in self.features]
+        self.low, self.high = np.array(self.plain).T  # the same intervals as arrays, for a whole batch at once
     @classmethod
     def from_card(cls, card): return cls(card['features'])
 
@@ -147,8 +148,7 @@ def _usual_rows(schema, instances):
         rows.append(row if ok else schema.medians); usual.append(ok)
     try: X = np.array(rows, dtype=np.float64)
     except OverflowError: return rows, [False] * len(rows)  # an integer too large for a float: validate_row says so
-    low, high = np.array(schema.plain).T
-    inside = (X >= low) & (X <= high)
+    inside = (X >= schema.low) & (X <= schema.high)
     for j, f in enumerate(schema.features):  # a feature with choices (CHAS): one of them, and inside the training range
         if f.get('choices'): inside[:, j] = np.isin(X[:, j], f['choices']) & (X[:, j] >= f['train_min']) & (X[:, j] <= f['train_max'])
     return X.tolist(), (inside.all(axis=1) & usual).tolist()

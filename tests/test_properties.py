@@ -186,7 +186,7 @@ def test_query_shortcut_reads_the_query_as_werkzeug_does(pairs, sep):
     qs = "&".join(f"{k}{sep if v else ''}{v}" if k or v else "" for k, v in pairs)
     app = create_app()
     with app.test_request_context("/predict?" + qs):
-        fast = query_fields(request.environ)
+        fast = query_fields(request)
         args = request.args
         slow = ({k: args.getlist(k)[-1] for k in args}, [k for k, v in args.lists() if len(v) > 1])
     assert fast[0] == slow[0] and sorted(fast[1]) == sorted(slow[1]), qs
