@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb))
 # nbstripout keeps outputs and execution counts (nbval needs both) and drops run-specific metadata.
 STRIP := nbstripout --keep-output --keep-count --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution metadata.language_info metadata.widgets"
 
-.PHONY: setup serve model retrain test check-sync notebooks bench clean
+.PHONY: setup serve model retrain test check-sync notebooks bench bench-venv clean
 
 setup: $(VENV)/.installed
 
@@ -50,8 +50,21 @@ notebooks: setup
 	$(STRIP) nbs/index.ipynb $(NOTEBOOKS)
 	nbdev_export
 
-bench: setup
+# The speed table: ours, its FastAPI twin, the bare floor and the lecture's way (bench/run.py says what it measures).
+bench: setup bench-venv
 	python bench/run.py
+
+# The FastAPI twin runs from its own virtual environment, never the project's: made anew, with the same Python as
+# $(VENV), when it is missing or bench/requirements-twin.txt has changed.
+TWIN_VENV := bench/.venv-twin
+bench-venv: $(TWIN_VENV)/.installed
+
+$(TWIN_VENV)/.installed: bench/requirements-twin.txt | $(VENV)/.installed
+	rm -rf $(TWIN_VENV)
+	$(BIN)/python -m venv $(TWIN_VENV)
+	$(TWIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TWIN_VENV)/bin/python -m pip install --quiet -r bench/requirements-twin.txt
+	touch $@
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
