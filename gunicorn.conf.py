@@ -1,6 +1,9 @@
-# gunicorn reads this file from the working directory: `gunicorn boston_app.app:app` needs no flags.
+# gunicorn reads this file from the working directory: `gunicorn boston_app.app:app` (the Procfile) needs no flags.
+# Every setting says why. The reference: https://docs.gunicorn.org/en/stable/settings.html
 import os
 import sys
+
+import gevent
 
 
 def _env_int(name, default, low, high):
@@ -10,17 +13,68 @@ def _env_int(name, default, low, high):
     return int(raw)
 
 
-# Heroku gives the port in PORT and needs every interface; locally we listen on loopback unless HOST says otherwise.
-bind = f"{os.environ.get('HOST') or ('0.0.0.0' if 'DYNO' in os.environ else '127.0.0.1')}:{_env_int('PORT', 5000, 1, 65535)}"
-workers = _env_int("WEB_CONCURRENCY", 2, 1, 64)
-preload_app = True  # load and verify the model once, in the master; workers share its memory
-timeout = 30  # Heroku's router gives a request 30 s
-graceful_timeout = 25  # Heroku sends SIGKILL 30 s after SIGTERM
+# Heroku sets DYNO (for example `web.1`) on every dyno; locally it is unset.
+ON_HEROKU = "DYNO" in os.environ
+
+# Where to listen. Heroku gives the port in PORT and its newer (Fir) dynos speak only IPv6, so a dyno listens on every
+# interface, IPv6 and IPv4 alike (`[::]`). Locally we listen on loopback only, unless HOST says otherwise.
+bind = f"{os.environ.get('HOST') or ('[::]' if ON_HEROKU else '127.0.0.1')}:{_env_int('PORT', 5000, 1, 65535)}"
+
+# The worker model. A gevent worker serves many connections at once, each in a greenlet (a very light thread) that
+# steps aside whenever it waits for the network. A client that is slow, idle or gone costs one greenlet, not a worker:
+# gunicorn's default `sync` worker gives each connection a whole process until it is done, so two silent sockets stop
+# two sync workers and every other client waits. Predictions take microseconds of CPU, so nothing else waits long.
+worker_class = "gevent"
+workers = _env_int("WEB_CONCURRENCY", 2, 1, 64)  # processes; Heroku's buildpack sets WEB_CONCURRENCY=2 on 512 MB dynos
+worker_connections = 1000  # connections one worker holds at once (gunicorn's default); more wait in the listen queue
+
+# How long a connection may sit without a complete request: idle between two requests (keep-alive), or still sending
+# its headers. On a dyno only Heroku's router connects, and Router 2.0 closes idle connections after 90 s: waiting
+# 95 s means the router always closes first, so it never sends a request down a connection we are closing.
+# Locally clients connect directly, and 5 s (gunicorn's advice for direct clients) frees a silent socket soon.
+keepalive = 95 if ON_HEROKU else 5
+
+# Once its headers are in, a request has REQUEST_SECONDS to send its body and take its answer. A client that stalls
+# longer gets 408 (the app's answer; see pre_request below) and its connection is closed after `keepalive`.
+# 10 s is a third of the 30 s Heroku's router gives a request, and lets a 1 MiB body arrive at 1 Mbit/s.
+REQUEST_SECONDS = 10
+
+preload_app = True  # load and verify the model once, in the master, before forking: workers share its memory
+timeout = 30  # a worker silent this long (its CPU stuck) is killed and replaced; Heroku's router gives a request 30 s
+graceful_timeout = 25  # after SIGTERM, in-flight requests get this long; Heroku sends SIGKILL 30 s after SIGTERM
+
+# Header names with `_` (SCRIPT_NAME, PATH_INFO, ...) would let a client rewrite the app's routing and every URL it
+# generates. gunicorn maps them into the WSGI environ only from `forwarded_allow_ips` (Heroku sets it to `*`, anyone):
+# we have no proxy that sets them, so none is mapped, from anyone.
+forwarder_headers = ""
+# X-Forwarded-Proto and friends are believed only from a proxy. Locally there is none; on a dyno the router is the only
+# peer and sets them itself (Heroku's buildpack sets FORWARDED_ALLOW_IPS='*', which gunicorn reads on its own).
+if not ON_HEROKU:
+    forwarded_allow_ips = ""
+
+# Logs go to standard output, where Heroku collects them. One access line per request in logfmt (key=value, as
+# Heroku's router logs): duration in milliseconds; client is the address the request came from (on a dyno, the one
+# the router saw); request_id is the X-Request-Id the answer carries, the router's or one the app made.
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
+access_log_format = ('method=%(m)s path="%(U)s" status=%(s)s duration=%(M)sms bytes=%(B)s client=%(h)s '
+                     'request_id=%({x-request-id}o)s user_agent="%(a)s"')
+
 # gunicorn 25+ opens a management socket in $HOME by default; a dyno needs none, and several local servers would share it.
 control_socket_disable = True
+
+
+def pre_request(worker, req):
+    """Start the request's deadline: REQUEST_SECONDS from now, whatever is still waiting on the client (reading the
+    body, writing the answer) raises TimeoutError, which the app answers with 408."""
+    req.deadline = gevent.Timeout(REQUEST_SECONDS, TimeoutError(f"the request took over {REQUEST_SECONDS} s"))
+    req.deadline.start()
+
+
+def post_request(worker, req, environ, resp):
+    """The request is answered: cancel its deadline."""
+    req.deadline.close()
 
 
 def worker_exit(server, worker):

@@ -6,6 +6,7 @@ The figures (start to first 200, PSS of master + workers, installed size) are pr
 """
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -114,9 +115,8 @@ def dyno(shipped, tmp_path_factory):
         "WEB_CONCURRENCY": "2",  # what the buildpack sets on a 512 MB dyno
         "DYNO": "web.1",
         "FORWARDED_ALLOW_IPS": "*",  # the buildpack sets it: the router is the only way in
-        # With DYNO set, gunicorn.conf.py binds 0.0.0.0 as a dyno must; here we override HOST to keep the
-        # rehearsal on loopback. Everything else is exactly the dyno's configuration.
-        "HOST": "127.0.0.1",
+        # With DYNO set, gunicorn.conf.py binds [::], every interface, IPv6 and IPv4, as a (Fir) dyno must. The
+        # rehearsal's requests all go to loopback, over IPv4 (127.0.0.1) and IPv6 ([::1]).
     }
     out, err = open(logs / "stdout", "wb"), open(logs / "stderr", "wb")
     started = time.monotonic()
@@ -180,6 +180,14 @@ def test_memory_within_dyno(dyno, report):
     assert total < HEROKU_MEMORY_BUDGET
 
 
+def test_listens_on_ipv6_and_ipv4(dyno):
+    """Heroku's Fir dynos speak only IPv6: the dyno listens on [::], which takes IPv4 connections too."""
+    assert f"Listening at: http://[::]:{dyno.url.rsplit(':', 1)[1]}" in dyno.stderr()
+    v6 = dyno.url.replace("127.0.0.1", "[::1]")
+    assert requests.get(v6 + "/health", timeout=10).status_code == 200
+    assert dyno.get("/health").status_code == 200
+
+
 def test_behind_the_router(dyno):
     """Heroku's router speaks https to the client and http to the dyno, and says so in X-Forwarded-Proto/-For."""
     own = dyno.get("/openapi.json").json()["servers"]
@@ -190,21 +198,54 @@ def test_behind_the_router(dyno):
     r = dyno.get("/openapi.json", headers=headers)
     assert r.json()["servers"] == [{"url": "https://boston-app-demo.herokuapp.com"}]
     # The access log names the client the router saw (the last hop), not the spoofed first entry.
+    line = access_line(dyno, "router-rehearsal")
+    assert " client=203.0.113.7 " in line, line
+
+
+def access_line(dyno, user_agent):
+    """The access log line of the request made with `user_agent`, once it is written."""
     deadline = time.monotonic() + 10
-    while "router-rehearsal" not in dyno.stdout() and time.monotonic() < deadline:
+    while user_agent not in dyno.stdout() and time.monotonic() < deadline:
         time.sleep(0.05)
-    line = next(l for l in dyno.stdout().splitlines() if "router-rehearsal" in l)
-    assert line.startswith("203.0.113.7 "), line
+    return next(l for l in dyno.stdout().splitlines() if user_agent in l)
+
+
+ROUTER_REQUEST_ID = "5a1e7f3c-0b9d-4e2a-8c61-3f0d2b7e9a14"  # the router's id for one request: a UUID
+
+
+def test_request_id_from_the_router_is_answered_and_logged(dyno):
+    """Heroku's router gives each request an X-Request-Id; the answer carries it and the access log names it, so a
+    user who quotes it points at the exact log line."""
+    r = dyno.get(LECTURE_URL, headers={"X-Request-Id": ROUTER_REQUEST_ID, "User-Agent": "request-id-check"})
+    assert r.status_code == 200 and r.headers["X-Request-Id"] == ROUTER_REQUEST_ID
+    assert f" request_id={ROUTER_REQUEST_ID} " in access_line(dyno, "request-id-check")
+
+
+def test_request_id_made_when_none_or_malformed(dyno):
+    """Without a router in front (or with a client's id the router would not keep), the service makes a UUID."""
+    ids = set()
+    for given in (None, "short", "x" * 201, "has spaces in it, twenty+", ROUTER_REQUEST_ID + "\u00e9"):
+        headers = {"User-Agent": f"made-id-{len(ids)}"}
+        if given is not None:
+            headers["X-Request-Id"] = given.encode("utf-8").decode("latin-1")
+        r = dyno.get("/health", headers=headers)
+        made = r.headers["X-Request-Id"]
+        assert made != given and re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", made)
+        assert f" request_id={made} " in access_line(dyno, headers["User-Agent"])
+        ids.add(made)
+    assert len(ids) == 5
 
 
 def test_logs_to_stdout(dyno):
-    """Heroku's log router collects the dyno's stdout and stderr: access lines go to stdout."""
-    assert dyno.get(LECTURE_URL, headers={"User-Agent": "log-check"}).status_code == 200
-    deadline = time.monotonic() + 10
-    while "log-check" not in dyno.stdout() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    line = next(l for l in dyno.stdout().splitlines() if "log-check" in l)
-    assert f'"GET {LECTURE_URL} HTTP/1.1" 200' in line
+    """Heroku's log router collects the dyno's stdout and stderr: access lines go to stdout, one per request, in
+    logfmt (key=value), with method, path, status, duration and the request id."""
+    r = dyno.get(LECTURE_URL, headers={"User-Agent": "log-check"})
+    assert r.status_code == 200
+    line = access_line(dyno, "log-check")
+    fields = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line))
+    assert fields["method"] == "GET" and fields["path"] == '"/predict"' and fields["status"] == "200"
+    assert re.fullmatch(r"\d+ms", fields["duration"]), line
+    assert fields["request_id"] == r.headers["X-Request-Id"]
     assert "Booting worker" in dyno.stderr()
 
 

@@ -34,9 +34,10 @@ class Reply:
     body: bytes
 
 
-def send(url, method, target, body=b"", content_type=None, headers=(), timeout=20):
+def send(url, method, target, body=b"", content_type=None, headers=(), timeout=20, half_close=False):
     """One request over a fresh socket, bytes exactly as given. The body is sent from a thread while the reply is
-    read, so a server that answers 413 before reading a 10 MB body is seen answering, not as a broken pipe."""
+    read, so a server that answers 413 before reading a 10 MB body is seen answering, not as a broken pipe.
+    `half_close`: then the client shuts its sending side, as one does that has sent all it ever will."""
     host, port = url.removeprefix("http://").split(":")
     head = f"{method} ".encode() + target + b" HTTP/1.1\r\nHost: " + host.encode() + b"\r\nConnection: close\r\n"
     if method == "POST" and not any(h.lower().startswith((b"content-length", b"transfer-encoding")) for h in headers):
@@ -45,7 +46,7 @@ def send(url, method, target, body=b"", content_type=None, headers=(), timeout=2
         head += b"Content-Type: " + content_type.encode() + b"\r\n"
     head += b"".join(h + b"\r\n" for h in headers) + b"\r\n"
     sock = socket.create_connection((host, int(port)), timeout=timeout)
-    sender = threading.Thread(target=lambda: _sendall(sock, head + body), daemon=True)
+    sender = threading.Thread(target=lambda: _sendall(sock, head + body, half_close), daemon=True)
     sender.start()
     data = b""
     try:
@@ -62,9 +63,11 @@ def send(url, method, target, body=b"", content_type=None, headers=(), timeout=2
     return Reply(int(lines[0].split()[1]), hdrs, payload)
 
 
-def _sendall(sock, data):
+def _sendall(sock, data, half_close=False):
     try:
         sock.sendall(data)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
     except OSError:
         pass  # the server answered and closed before reading everything (a 413): the reply is what we check
 
@@ -81,19 +84,21 @@ class Case:
     fields: tuple = ()  # error fields the answer must name (API) or show (form)
     echo: str | None = None  # markup that must come back escaped, never raw
     headers: tuple = field(default_factory=tuple)
+    half_close: bool = False  # the client stops sending after its bytes (a body cut short)
 
 
 def g(id, query, status=400, fields=(), echo=None):
     return Case(id, "GET /predict", status, query if isinstance(query, bytes) else query.encode(), None, fields, echo)
 
 
-def p(id, body, status=400, fields=(), content_type=JSON_T, echo=None, headers=()):
+def p(id, body, status=400, fields=(), content_type=JSON_T, echo=None, headers=(), half_close=False):
     return Case(id, "POST /predict", status, body if isinstance(body, bytes) else body.encode(), content_type,
-                fields, echo, headers)
+                fields, echo, headers, half_close)
 
 
-def f(id, body, status=400, fields=(), content_type=FORM_T, echo=None):
-    return Case(id, "POST /", status, body if isinstance(body, bytes) else body.encode(), content_type, fields, echo)
+def f(id, body, status=400, fields=(), content_type=FORM_T, echo=None, headers=(), half_close=False):
+    return Case(id, "POST /", status, body if isinstance(body, bytes) else body.encode(), content_type, fields, echo,
+                headers, half_close)
 
 
 def chunked(data, size=1 << 16):
@@ -198,6 +203,21 @@ CORPUS = [
     p("post-script-value", json.dumps({"CRIM": '"><img src=x onerror=alert(1)>'}), fields=("CRIM",),
       echo='"><img src=x onerror=alert(1)>'),
     p("post-content-length-short", '{"CRIM": 1, "RM": 6}', fields=("body",), headers=(b"Content-Length: 9",)),
+    # --- POST /predict: the body's framing (the app reads each body whole, before any route)
+    p("post-chunked-bad-size", b'zz\r\n{"CRIM": 1}\r\n0\r\n\r\n', fields=("body",), headers=CHUNKED),
+    p("post-chunked-negative-size", b'-5\r\n{"CRIM": 1}\r\n0\r\n\r\n', fields=("body",), headers=CHUNKED),
+    p("post-chunked-missing-crlf", b'3\r\n{"CRIM": 1}\r\n0\r\n\r\n', fields=("body",), headers=CHUNKED),
+    p("post-chunked-bad-extension", b'b;"x\r\n{"CRIM": 1}\r\n0\r\n\r\n', fields=("body",), headers=CHUNKED),
+    p("post-chunked-truncated", b'b\r\n{"CRIM"', fields=("body",), headers=CHUNKED, half_close=True),
+    p("post-chunked-no-last-chunk", b'b\r\n{"CRIM": 1}\r\n', fields=("body",), headers=CHUNKED, half_close=True),
+    p("post-body-shorter-than-content-length", '{"CRIM": 1}', fields=("body",), headers=(b"Content-Length: 100",),
+      half_close=True),
+    p("post-empty-body-content-length-10", "", fields=("body",), headers=(b"Content-Length: 10",), half_close=True),
+    # --- POST /predict: text UTF-8 cannot carry, echoed in the error (a lone surrogate, spelt as a JSON escape)
+    p("post-surrogate-key", '{"\\ud800": 1}', fields=("\\ud800",)),
+    p("post-surrogate-key-in-batch", '{"instances": [{"RM": 6}, {"\\udfff": 1}]}', fields=("instances[1].\\udfff",)),
+    p("post-surrogate-value", '{"CRIM": "\\ud800"}', fields=("CRIM",)),
+    p("post-surrogate-pair-key", '{"\\ud83d\\ude00": 1}', fields=("\U0001f600",)),
     # --- POST /: the form
     f("form-word", "CRIM=abc", fields=("CRIM",)),
     f("form-empty", "CRIM=", fields=("CRIM",)),
@@ -225,6 +245,10 @@ CORPUS = [
     f("form-multipart-no-boundary", "garbage", fields=("form",), content_type="multipart/form-data"),
     f("form-10mb", b"CRIM=" + b"1" * MB10, status=413, fields=("form",)),
     Case("form-10mb-chunked", "POST /", 413, chunked(b"CRIM=1&RM=" + b"1" * MB10), FORM_T, ("form",), None, CHUNKED),
+    f("form-chunked-bad-size", b"zz\r\nCRIM=1\r\n0\r\n\r\n", fields=("form",), headers=CHUNKED),
+    f("form-chunked-truncated", b"6\r\nCRI", fields=("form",), headers=CHUNKED, half_close=True),
+    f("form-body-shorter-than-content-length", "CRIM=1", fields=("form",), headers=(b"Content-Length: 50",),
+      half_close=True),
 ]
 assert len(CORPUS) >= 60 and len({c.id for c in CORPUS}) == len(CORPUS)
 
@@ -233,7 +257,7 @@ def request_case(url, case):
     if case.surface == "GET /predict":
         return send(url, "GET", b"/predict?" + case.target)
     path = b"/predict" if case.surface == "POST /predict" else b"/"
-    return send(url, "POST", path, case.target, case.content_type, case.headers)
+    return send(url, "POST", path, case.target, case.content_type, case.headers, half_close=case.half_close)
 
 
 class FormErrors:
@@ -308,6 +332,85 @@ def test_malformed_request_line_refused_by_gunicorn(server, target, status):
     assert b"<script>" not in r.body and b"Traceback" not in r.body
 
 
+def raw_exchange(url, data):
+    """Send `data` as is on a fresh connection; everything the server answers until it closes."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.sendall(data)
+        reply = b""
+        while chunk := sock.recv(1 << 16):
+            reply += chunk
+    return reply
+
+
+# Framing gunicorn refuses itself, before the app runs: its own plain 400 page (the README says so), never a 5xx.
+HEAD = b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
+FRAMING_REFUSED_BY_GUNICORN = [
+    ("content-length-and-chunked", HEAD + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+    ("two-content-lengths", HEAD + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\n{\"a\":1}"),
+    ("content-length-word", HEAD + b"Content-Length: abc\r\n\r\n"),
+    ("content-length-negative", HEAD + b"Content-Length: -1\r\n\r\n"),
+    ("content-length-plus", HEAD + b"Content-Length: +5\r\n\r\n{\"a\":"),
+    ("transfer-encoding-gzip", HEAD + b"Transfer-Encoding: gzip\r\n\r\n"),
+    ("transfer-encoding-chunked-twice", HEAD + b"Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"),
+    ("header-folded", b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\r\n b\r\nConnection: close\r\n\r\n"),
+    ("header-nul", b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\x00b\r\nConnection: close\r\n\r\n"),
+    ("header-space-before-colon", b"GET /health HTTP/1.1\r\nHost : 127.0.0.1\r\nConnection: close\r\n\r\n"),
+    ("bare-lf-line-ends", b"GET /health HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n"),
+    ("method-not-a-token", b"G@T /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+    ("http-version-9", b"GET /health HTTP/9.9\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+    ("http-0.9-request", b"GET /health\r\n\r\n"),
+    ("http2-preface-on-http1", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+    ("headers-over-limit", b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-A: a\r\n" * 200 + b"\r\n"),
+]
+
+
+@pytest.mark.parametrize("data", [c[1] for c in FRAMING_REFUSED_BY_GUNICORN],
+                         ids=[c[0] for c in FRAMING_REFUSED_BY_GUNICORN])
+def test_malformed_framing_refused_by_gunicorn_with_a_4xx(server, data):
+    reply = raw_exchange(server.url, data)
+    status = int(reply.split(b" ", 2)[1])
+    assert 400 <= status < 500, reply[:300]
+    assert b"Traceback" not in reply
+
+
+@pytest.mark.parametrize("route", [b"GET /health", b"GET /predict?RM=6", b"GET /model", b"POST /predict"])
+def test_bad_chunked_body_is_a_400_naming_body_on_every_route(server, route):
+    """The app reads every body before routing: a malformed one is the client's fault wherever it is sent."""
+    method, target = route.split(b" ")
+    data = (method + b" " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
+    reply = raw_exchange(server.url, data)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), reply[:300]
+    assert json.loads(body)["error"]["fields"] == {"body": "is not valid chunked encoding (InvalidChunkSize)"}
+    for name, value in SECURITY_HEADERS.items():
+        assert f"{name}: {value}".encode() in head
+
+
+FORWARDER_HEADERS = {
+    "SCRIPT_NAME": "/evil",  # would prefix every URL the app generates, and strip it from routed paths
+    "PATH_INFO": "/model",  # would route the request elsewhere
+    "REMOTE_USER": "admin",
+    "X-Forwarded-Proto": "https",  # locally there is no proxy to believe
+    "X-Forwarded-Host": "evil.example",
+    "X-Forwarded-Prefix": "/evil",
+    "Forwarded": "proto=https;host=evil.example",
+}
+
+
+@pytest.mark.parametrize("name", FORWARDER_HEADERS)
+def test_client_forwarder_headers_change_neither_routing_nor_urls(server, name):
+    plain = json.loads(send(server.url, "GET", b"/openapi.json").body)["servers"]
+    assert plain == [{"url": "http://127.0.0.1"}]  # the URL the client's own Host header names
+    headers = (f"{name}: {FORWARDER_HEADERS[name]}".encode(),)
+    r = send(server.url, "GET", b"/openapi.json", headers=headers)
+    assert r.status == 200
+    assert json.loads(r.body)["servers"] == plain
+    r = send(server.url, "GET", b"/health", headers=headers)
+    assert r.status == 200 and json.loads(r.body)["status"] == "ok"  # routed where it was sent
+
+
 def test_server_healthy_and_correct_after_corpus(server, app):
     assert server.get("/health").status_code == 200
     r = server.get("/predict", params={"CRIM": "0.0006", "RM": "6.5", "AGE": "65", "DIS": "5"})
@@ -320,5 +423,5 @@ def test_server_healthy_and_correct_after_corpus(server, app):
 def test_no_traceback_in_server_log(server):
     log = server.output()[server.log_start:]
     assert "Traceback" not in log and "unexpected error" not in log and "[ERROR]" not in log, log[-3000:]
-    assert not re.search(r'HTTP/1\.[01]" 5\d\d ', log)  # the access log shows no 5xx answer
-    assert log.count('"GET /predict?') >= sum(c.surface == "GET /predict" for c in CORPUS)  # the corpus was served
+    assert not re.search(r" status=5\d\d ", log)  # the access log shows no 5xx answer
+    assert log.count('method=GET path="/predict"') >= sum(c.surface == "GET /predict" for c in CORPUS)  # all served

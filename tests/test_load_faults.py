@@ -294,8 +294,9 @@ def test_worker_sigkilled_under_load_is_replaced_and_service_answers_within_2s()
     assert first_ok_after is not None and first_ok_after - killed_at < 2.0
     assert not [s for s in load.statuses if s >= 500], load.statuses
     assert load.wrong == [], load.wrong
-    # Only the request the killed worker was handling can be lost; queued connections wait for the new worker.
-    assert len(load.errors) <= 1, load.errors
+    # Only the requests the killed worker was handling can be lost: a gevent worker holds many connections, so at
+    # most one in flight on each of the load's connections. Connections still queued wait for the new worker.
+    assert len(load.errors) <= load.connections, load.errors
     assert load.statuses[200] > 100
     assert f"Worker (pid:{victim}) was sent SIGKILL" in log, log[-2000:]
 
@@ -314,12 +315,13 @@ def test_sigterm_lets_in_flight_requests_finish():
     try:
         pids = workers(server)
         base = {p: socket_count(p) for p in pids}
-        # Two requests in flight, one in each worker: headers and half the body sent, the rest held back.
+        # Two requests in flight: headers and half the body sent, the rest held back. A gevent worker holds many
+        # connections at once, so both may be in one worker: count the sockets the workers hold in all.
         for _ in pids:
             s = socket.create_connection(("127.0.0.1", port), timeout=30)
             s.sendall(head + body[: len(body) // 2])
             socks.append(s)
-            assert wait_for(lambda: sum(socket_count(p) > base[p] for p in pids) == len(socks), 5), "not accepted"
+            assert wait_for(lambda: sum(socket_count(p) - base[p] for p in pids) == len(socks), 5), "not accepted"
         server.proc.send_signal(signal.SIGTERM)
         assert wait_for(lambda: "Handling signal: term" in server.output(), 5), server.output()[-2000:]
         # The master signals its workers right after logging that line; nothing outside shows the moment a worker

@@ -1,0 +1,192 @@
+"""The worker model against real gunicorn processes: slow and idle clients cannot stop the service, connections are
+kept alive, and every held connection is closed after the time gunicorn.conf.py states.
+
+The four shapes of a held connection, 64 of each: nothing sent; part of the headers; whole headers with a
+Content-Length larger than the body sent; a whole request whose answer is never read and whose socket is never
+closed. While they are held, another client's GET /health answers within 1 s (under the default sync worker it
+waited for gunicorn's 30 s worker timeout). Each shape is then watched until the server closes it.
+"""
+import http.client
+import json
+import runpy
+import socket
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import ROOT, start_server, stop_server
+
+pytestmark = pytest.mark.slow
+
+CONF = runpy.run_path(str(ROOT / "gunicorn.conf.py"), run_name="gunicorn_conf")  # the settings a local run uses
+KEEPALIVE = CONF["keepalive"]  # s: idle, or still sending headers
+REQUEST_SECONDS = CONF["REQUEST_SECONDS"]  # s: from the headers to the whole body and the answer
+HELD = 64
+SLACK = 2.5  # s: how late a close may come past its stated time on a busy 2-core machine
+
+SHAPES = {
+    "nothing-sent": b"",
+    "part-of-the-headers": b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slo",
+    "body-shorter-than-content-length": (b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                         b"Content-Length: 100\r\n\r\n{\"CRIM\": "),
+    "answer-never-read": b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+}
+# When the server closes each shape, in seconds after its last byte arrived: (not before, not after).
+CLOSED_BETWEEN = {
+    "nothing-sent": (KEEPALIVE - 0.5, KEEPALIVE + SLACK),
+    "part-of-the-headers": (KEEPALIVE - 0.5, KEEPALIVE + SLACK),
+    # 408 at REQUEST_SECONDS; then gunicorn waits up to `keepalive` for the rest of the body before it closes
+    "body-shorter-than-content-length": (REQUEST_SECONDS - 0.5, REQUEST_SECONDS + KEEPALIVE + SLACK),
+    "answer-never-read": (KEEPALIVE - 0.5, KEEPALIVE + SLACK),
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = start_server()
+    yield s
+    stop_server(s)
+
+
+def host_port(url):
+    host, port = url.removeprefix("http://").split(":")
+    return host, int(port)
+
+
+def read_until_closed(sock, limit):
+    """Everything the server sends until it closes the connection; None if it is still open after `limit` s."""
+    sock.settimeout(limit)
+    data = b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except TimeoutError:
+        return None
+    except ConnectionResetError:
+        pass
+    return data
+
+
+def health_seconds(url):
+    """Seconds another client waits for GET /health (fails if over 1 s)."""
+    started = time.monotonic()
+    r = requests.get(url + "/health", timeout=1)
+    assert r.status_code == 200
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_held_connections_neither_stop_the_service_nor_stay_open(server, shape):
+    socks = []
+    for _ in range(HELD):
+        sock = socket.create_connection(host_port(server.url), timeout=10)
+        sock.sendall(SHAPES[shape])
+        socks.append(sock)
+    sent = time.monotonic()
+    try:
+        waits = [health_seconds(server.url) for _ in range(5)]  # while all 64 are held
+        assert max(waits) < 1, waits
+
+        closed, answers = [], []
+
+        def watch(sock):
+            data = read_until_closed(sock, CLOSED_BETWEEN[shape][1] + 5)
+            closed.append(time.monotonic() - sent if data is not None else None)
+            answers.append(data)
+
+        watchers = [threading.Thread(target=watch, args=(s,)) for s in socks]
+        for w in watchers:
+            w.start()
+        for w in watchers:
+            w.join()
+    finally:
+        for s in socks:
+            s.close()
+    assert None not in closed, f"{closed.count(None)} of {HELD} connections still open"
+    low, high = CLOSED_BETWEEN[shape]
+    assert low <= min(closed) and max(closed) <= high, (min(closed), max(closed), (low, high))
+    if shape == "body-shorter-than-content-length":
+        for data in answers:  # the app answered the stalled body, in its error shape, naming the field
+            head, _, body = data.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 408 "), head
+            assert json.loads(body)["error"]["fields"] == {"body": "did not arrive in time"}
+    elif shape == "answer-never-read":
+        assert all(data.startswith(b"HTTP/1.1 200 ") for data in answers)  # it was answered, then dropped
+    else:
+        assert set(answers) == {b""}  # closed without a word: there was no request to answer
+    assert health_seconds(server.url) < 1
+
+
+def read_response(sock):
+    """One HTTP response with a Content-Length from `sock`: (status line, headers dict, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed the connection: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:])}
+    while len(body) < int(headers["content-length"]):
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection mid-body"
+        body += chunk
+    return lines[0], headers, body
+
+
+def test_two_requests_travel_over_one_connection(server):
+    """HTTP/1.1 keep-alive: the second request goes over the socket the first used, and the server keeps it."""
+    with socket.create_connection(host_port(server.url), timeout=10) as sock:
+        local = sock.getsockname()
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        status, headers, _ = read_response(sock)
+        assert status == "HTTP/1.1 200 OK" and headers.get("connection", "").lower() != "close"
+        sock.sendall(b"GET /predict?RM=6.5 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        status, headers, body = read_response(sock)
+        assert status == "HTTP/1.1 200 OK" and "prediction" in json.loads(body)
+        assert sock.getsockname() == local
+        # and a client's `Connection: close` is honoured
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        read_response(sock)
+        assert read_until_closed(sock, 5) == b""
+
+
+def test_http_client_reuses_its_connection(server):
+    """What a Python client sees: `http.client` sends 20 requests, GET and POST, over one connection."""
+    conn = http.client.HTTPConnection(*host_port(server.url), timeout=10)
+    ports = set()
+    for i in range(20):
+        if i % 2:
+            conn.request("POST", "/predict", body=b'{"RM": 6.5}', headers={"Content-Type": "application/json"})
+        else:
+            conn.request("GET", "/predict?RM=6.5")
+        r = conn.getresponse()
+        assert r.status == 200 and "prediction" in json.loads(r.read())
+        ports.add(conn.sock.getsockname()[1])  # http.client reconnects (a new port) if the server closed
+    conn.close()
+    assert len(ports) == 1, ports
+
+
+def test_idle_keep_alive_connection_closed_after_keepalive(server):
+    with socket.create_connection(host_port(server.url), timeout=10) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        read_response(sock)
+        answered = time.monotonic()
+        assert read_until_closed(sock, KEEPALIVE + SLACK + 5) == b""
+        idle = time.monotonic() - answered
+    assert KEEPALIVE - 0.5 <= idle <= KEEPALIVE + SLACK, idle
+
+
+def test_keepalive_fits_herokus_router(monkeypatch):
+    """On a dyno only Heroku's router connects; Router 2.0 closes idle connections after 90 s, so the dyno must wait
+    longer (else the router may send a request down a connection the dyno is closing). Locally: gunicorn's advice
+    for direct clients, a few seconds."""
+    assert KEEPALIVE <= 5  # CONF was read without DYNO set
+    monkeypatch.setenv("DYNO", "web.1")
+    dyno = runpy.run_path(str(ROOT / "gunicorn.conf.py"), run_name="gunicorn_conf")
+    assert dyno["keepalive"] > 90
+    assert dyno["bind"].startswith("[::]:")  # Fir dynos are IPv6-only
+    assert dyno["worker_class"] == CONF["worker_class"] == "gevent"
+    assert REQUEST_SECONDS < 30  # within the router's 30 s for a request
