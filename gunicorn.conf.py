@@ -1,9 +1,12 @@
 # gunicorn reads this file from the working directory: `gunicorn boston_app.app:app` (the Procfile) needs no flags.
 # Every setting says why. The reference: https://docs.gunicorn.org/en/stable/settings.html
+import contextlib
 import os
 import sys
 
 import gevent
+from gunicorn.http.errors import NoMoreData
+from gunicorn.workers.ggevent import GeventWorker
 
 
 def _env_int(name, default, low, high):
@@ -20,11 +23,42 @@ ON_HEROKU = "DYNO" in os.environ
 # interface, IPv6 and IPv4 alike (`[::]`). Locally we listen on loopback only, unless HOST says otherwise.
 bind = f"{os.environ.get('HOST') or ('[::]' if ON_HEROKU else '127.0.0.1')}:{_env_int('PORT', 5000, 1, 65535)}"
 
+
+
+class IdleClosingGeventWorker(GeventWorker):
+    """gunicorn's gevent worker, which on SIGTERM also closes at once the connections waiting for their next request.
+
+    gunicorn's own waits for them until `keepalive` runs out: on a dyno, where the router keeps connections open for
+    90 s, every restart would take the whole `graceful_timeout` (25 s). Requests in flight still finish."""
+
+    def init_process(self):
+        self.waiting = set()  # the greenlets now waiting for a connection's next request
+        super().init_process()
+
+    @contextlib.contextmanager
+    def timeout_ctx(self):  # gunicorn wraps each wait for a request's headers in this
+        me = gevent.getcurrent()
+        self.waiting.add(me)
+        try:
+            with gevent.Timeout(self.cfg.keepalive, False):  # gunicorn's own: give up silently after `keepalive`
+                yield
+        finally:
+            self.waiting.discard(me)
+
+    def handle_exit(self, sig, frame):
+        super().handle_exit(sig, frame)  # stop accepting; finish the requests in flight
+        gevent.spawn(self.close_waiting)  # out of the signal handler, as gunicorn does for SIGQUIT
+
+    def close_waiting(self):
+        for greenlet in list(self.waiting):
+            greenlet.kill(NoMoreData(), block=False)  # as if the client had gone: the connection closes quietly
+
+
 # The worker model. A gevent worker serves many connections at once, each in a greenlet (a very light thread) that
 # steps aside whenever it waits for the network. A client that is slow, idle or gone costs one greenlet, not a worker:
 # gunicorn's default `sync` worker gives each connection a whole process until it is done, so two silent sockets stop
 # two sync workers and every other client waits. Predictions take microseconds of CPU, so nothing else waits long.
-worker_class = "gevent"
+worker_class = IdleClosingGeventWorker  # gevent, as above
 workers = _env_int("WEB_CONCURRENCY", 2, 1, 64)  # processes; Heroku's buildpack sets WEB_CONCURRENCY=2 on 512 MB dynos
 worker_connections = 1000  # connections one worker holds at once (gunicorn's default); more wait in the listen queue
 
@@ -63,6 +97,12 @@ access_log_format = ('method=%(m)s path="%(U)s" status=%(s)s duration=%(M)sms by
 
 # gunicorn 25+ opens a management socket in $HOME by default; a dyno needs none, and several local servers would share it.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Say when a worker is ready: its signal handlers are in place and it is about to accept connections (a SIGTERM
+    that reaches a worker before this point is lost, and the master waits graceful_timeout for it)."""
+    worker.log.info("Worker ready (pid: %s)", worker.pid)
 
 
 def pre_request(worker, req):

@@ -66,6 +66,16 @@ def wait_for_workers(master, n, timeout=10):
     return pids
 
 
+def wait_until_ready(read_log, n, timeout=10):
+    """Wait until `n` workers have logged "Worker ready" (gunicorn.conf.py's post_worker_init): from then on each
+    has its signal handlers. A worker can answer /health before its sibling is ready."""
+    deadline = time.monotonic() + timeout
+    while read_log().count("Worker ready") < n:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"fewer than {n} workers ready after {timeout} s")
+        time.sleep(0.02)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -112,6 +122,7 @@ def start_server(env=None, args=(), cwd=ROOT, wait=True, timeout=30):
             time.sleep(0.1)
         if full_env["WEB_CONCURRENCY"].isdigit():
             wait_for_workers(proc.pid, int(full_env["WEB_CONCURRENCY"]))
+            wait_until_ready(server.output, int(full_env["WEB_CONCURRENCY"]))
     return server
 
 
