@@ -23,13 +23,22 @@ ON_HEROKU = "DYNO" in os.environ
 # interface, IPv6 and IPv4 alike (`[::]`). Locally we listen on loopback only, unless HOST says otherwise.
 bind = f"{os.environ.get('HOST') or ('[::]' if ON_HEROKU else '127.0.0.1')}:{_env_int('PORT', 5000, 1, 65535)}"
 
+# The worker model. A gevent worker serves many connections at once, each in a greenlet (a very light thread) that
+# steps aside whenever it waits for the network. A client that is slow, idle or gone costs one greenlet, not a worker:
+# gunicorn's default `sync` worker gives each connection a whole process until it is done, so two silent sockets stop
+# two sync workers and every other client waits. Predictions take microseconds of CPU, so nothing else waits long.
+# gunicorn's gevent worker needs two changes for a service on the open internet:
+class FairGeventWorker(GeventWorker):
+    """gunicorn's gevent worker, with two changes.
 
+    Connections take turns. A greenlet that finds its client's next request already waiting reads it without
+    stepping aside, so on a kept-alive connection a busy client could be served again and again while the worker's
+    other connections wait (measured: 1 worker, 2 connections, 10% of requests waited over 50 ms). After each
+    answer the greenlet now lets the others go first.
 
-class IdleClosingGeventWorker(GeventWorker):
-    """gunicorn's gevent worker, which on SIGTERM also closes at once the connections waiting for their next request.
-
-    gunicorn's own waits for them until `keepalive` runs out: on a dyno, where the router keeps connections open for
-    90 s, every restart would take the whole `graceful_timeout` (25 s). Requests in flight still finish."""
+    On SIGTERM, connections waiting for their next request are closed at once. gunicorn's own gevent worker waits for
+    them until `keepalive` runs out: on a dyno, where the router keeps connections open for 90 s, every restart would
+    take the whole `graceful_timeout` (25 s). Requests in flight still finish."""
 
     def init_process(self):
         self.waiting = set()  # the greenlets now waiting for a connection's next request
@@ -45,6 +54,12 @@ class IdleClosingGeventWorker(GeventWorker):
         finally:
             self.waiting.discard(me)
 
+    def handle_request(self, listener_name, req, sock, addr):
+        try:
+            return super().handle_request(listener_name, req, sock, addr)
+        finally:
+            gevent.sleep(0)  # answered: let the worker's other connections take their turn
+
     def handle_exit(self, sig, frame):
         super().handle_exit(sig, frame)  # stop accepting; finish the requests in flight
         gevent.spawn(self.close_waiting)  # out of the signal handler, as gunicorn does for SIGQUIT
@@ -54,11 +69,7 @@ class IdleClosingGeventWorker(GeventWorker):
             greenlet.kill(NoMoreData(), block=False)  # as if the client had gone: the connection closes quietly
 
 
-# The worker model. A gevent worker serves many connections at once, each in a greenlet (a very light thread) that
-# steps aside whenever it waits for the network. A client that is slow, idle or gone costs one greenlet, not a worker:
-# gunicorn's default `sync` worker gives each connection a whole process until it is done, so two silent sockets stop
-# two sync workers and every other client waits. Predictions take microseconds of CPU, so nothing else waits long.
-worker_class = IdleClosingGeventWorker  # gevent, as above
+worker_class = FairGeventWorker
 workers = _env_int("WEB_CONCURRENCY", 2, 1, 64)  # processes; Heroku's buildpack sets WEB_CONCURRENCY=2 on 512 MB dynos
 worker_connections = 1000  # connections one worker holds at once (gunicorn's default); more wait in the listen queue
 
