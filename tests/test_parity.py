@@ -87,7 +87,7 @@ def test_the_lectures_get_predict_matches_scikit_learn_on_every_row(live_server,
         assert r.json()["filled"] == []
         got.append(r.json()["prediction"])
     assert np.abs(np.array(got) - reference.predict(X)).max() < TOL
-    # One batch of all 506 (run in two halves on two threads): each house gets exactly its single-request price.
+    # One batch of all 506: each house gets exactly its single-request price.
     r = live_server.post("/predict", json={"instances": [dict(zip(names, map(float, row))) for row in X]})
     assert r.status_code == 200 and r.json()["predictions"] == got
 
