@@ -70,4 +70,4 @@ $(TWIN_VENV)/.installed: bench/requirements-twin.txt | $(VENV)/.installed
 	touch $@
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) bench/.venv-twin *.egg-info .pytest_cache

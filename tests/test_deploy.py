@@ -203,6 +203,17 @@ def test_behind_the_router(dyno):
     assert " client=203.0.113.7 " in line, line
 
 
+def test_client_cannot_set_wsgi_variables_through_the_router(dyno):
+    """The buildpack trusts every peer's forwarding headers (FORWARDED_ALLOW_IPS='*'), and the router passes a
+    client's headers on: gunicorn must still map none of them into SCRIPT_NAME or PATH_INFO."""
+    headers = {"SCRIPT_NAME": "/evil", "PATH_INFO": "/model", "X-Forwarded-Proto": "https",
+               "Host": "boston-app-demo.herokuapp.com"}
+    r = dyno.get("/openapi.json", headers=headers)
+    assert r.status_code == 200
+    assert r.json()["servers"] == [{"url": "https://boston-app-demo.herokuapp.com"}]  # no /evil prefix
+    assert dyno.get("/health", headers=headers).json()["status"] == "ok"  # routed where it was sent
+
+
 def access_line(dyno, user_agent):
     """The access log line of the request made with `user_agent`, once it is written."""
     deadline = time.monotonic() + 10
