@@ -48,8 +48,11 @@ class FairGeventWorker(GeventWorker):
     def timeout_ctx(self):  # gunicorn wraps each wait for a request's headers in this
         me = gevent.getcurrent()
         self.waiting.add(me)
+        # gunicorn's own: give up silently after `keepalive`. Once shutting down, take a request already on its way
+        # (it is answered, then the connection closes), but wait for no other.
+        seconds = self.cfg.keepalive if self.alive else 0.1
         try:
-            with gevent.Timeout(self.cfg.keepalive, False):  # gunicorn's own: give up silently after `keepalive`
+            with gevent.Timeout(seconds, False):
                 yield
         finally:
             self.waiting.discard(me)
