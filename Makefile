@@ -34,10 +34,11 @@ serve: model
 
 # Every test: notebooks and package in sync, notebooks executed, stored outputs checked, the service end to end.
 # The working tree (tracked files and untracked ones git does not ignore) must be the same after the tests as before.
+TREE_STATE := { git status --porcelain --untracked-files=all && git diff; }
 test: setup check-sync
-	@git status --porcelain --untracked-files=all > $(VENV)/tree-before && git diff >> $(VENV)/tree-before
+	@$(TREE_STATE) > $(VENV)/tree-before
 	pytest
-	@git status --porcelain --untracked-files=all > $(VENV)/tree-after && git diff >> $(VENV)/tree-after
+	@$(TREE_STATE) > $(VENV)/tree-after
 	@cmp -s $(VENV)/tree-before $(VENV)/tree-after || { diff $(VENV)/tree-before $(VENV)/tree-after | head -20; echo "the tests changed the working tree (tests write to temporary folders only)"; exit 1; }
 
 # nbdev_export must leave the package exactly as committed (notebooks are the source).

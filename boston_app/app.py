@@ -60,7 +60,7 @@ def _http_error(e):
     if request.path == '/' and request.method == 'POST':
         return form.page(errors={'form': e.description}, status=e.code)
     if e.code == 413:
-        return api.error('request body too large', {'body': f'is over the {request.max_content_length} byte limit'}, 413)
+        return _body_problem(413, f'is over the {request.max_content_length} byte limit')
     response, status = api.error(f'{e.name}: {e.description}', status=e.code)
     if e.code == 405:
         response.headers['Allow'] = ', '.join(sorted(e.valid_methods or ()))

@@ -76,6 +76,12 @@ def wait_until_ready(read_log, n, timeout=10):
         time.sleep(0.02)
 
 
+def host_port(url):
+    """(host, port) of a server's base URL such as http://127.0.0.1:5000, for raw sockets."""
+    host, port = url.removeprefix("http://").split(":")
+    return host, int(port)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

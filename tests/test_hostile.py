@@ -17,6 +17,7 @@ import pytest
 
 from boston_app.app import SECURITY_HEADERS
 from boston_app.model import default_model_dir, read_card
+from conftest import host_port
 
 FEATURES = [f["name"] for f in read_card(default_model_dir())["features"]]
 JSON_T = "application/json"
@@ -38,14 +39,14 @@ def send(url, method, target, body=b"", content_type=None, headers=(), timeout=2
     """One request over a fresh socket, bytes exactly as given. The body is sent from a thread while the reply is
     read, so a server that answers 413 before reading a 10 MB body is seen answering, not as a broken pipe.
     `half_close`: then the client shuts its sending side, as one does that has sent all it ever will."""
-    host, port = url.removeprefix("http://").split(":")
+    host, port = host_port(url)
     head = f"{method} ".encode() + target + b" HTTP/1.1\r\nHost: " + host.encode() + b"\r\nConnection: close\r\n"
     if method == "POST" and not any(h.lower().startswith((b"content-length", b"transfer-encoding")) for h in headers):
         head += b"Content-Length: %d\r\n" % len(body)
     if content_type is not None:
         head += b"Content-Type: " + content_type.encode() + b"\r\n"
     head += b"".join(h + b"\r\n" for h in headers) + b"\r\n"
-    sock = socket.create_connection((host, int(port)), timeout=timeout)
+    sock = socket.create_connection((host, port), timeout=timeout)
     sender = threading.Thread(target=lambda: _sendall(sock, head + body, half_close), daemon=True)
     sender.start()
     data = b""
@@ -334,8 +335,7 @@ def test_malformed_request_line_refused_by_gunicorn(server, target, status):
 
 def raw_exchange(url, data):
     """Send `data` as is on a fresh connection; everything the server answers until it closes."""
-    host, port = url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=20) as sock:
+    with socket.create_connection(host_port(url), timeout=20) as sock:
         sock.sendall(data)
         reply = b""
         while chunk := sock.recv(1 << 16):

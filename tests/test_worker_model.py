@@ -17,7 +17,7 @@ import pytest
 import requests
 from gunicorn.workers.ggevent import GeventWorker
 
-from conftest import ROOT, start_server, stop_server
+from conftest import ROOT, host_port, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
@@ -49,11 +49,6 @@ def server():
     s = start_server()
     yield s
     stop_server(s)
-
-
-def host_port(url):
-    host, port = url.removeprefix("http://").split(":")
-    return host, int(port)
 
 
 def read_until_closed(sock, limit):
