@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb))
 # nbstripout keeps outputs and execution counts (nbval needs both) and drops run-specific metadata.
 STRIP := nbstripout --keep-output --keep-count --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution metadata.language_info metadata.widgets"
 
-.PHONY: setup serve model retrain test check-sync notebooks bench bench-venv clean
+.PHONY: setup serve model retrain test lint format check-sync notebooks bench bench-venv clean
 
 setup: $(VENV)/.installed
 
@@ -35,11 +35,22 @@ serve: model
 # Every test: notebooks and package in sync, notebooks executed, stored outputs checked, the service end to end.
 # The working tree (tracked files and untracked ones git does not ignore) must be the same after the tests as before.
 TREE_STATE := { git status --porcelain --untracked-files=all && git diff; }
-test: setup check-sync
+test: setup lint check-sync
 	@$(TREE_STATE) > $(VENV)/tree-before
 	pytest
 	@$(TREE_STATE) > $(VENV)/tree-after
 	@cmp -s $(VENV)/tree-before $(VENV)/tree-after || { diff $(VENV)/tree-before $(VENV)/tree-after | head -20; echo "the tests changed the working tree (tests write to temporary folders only)"; exit 1; }
+
+# ruff owns layout and lints (ruff.toml; nbs/ruff.toml keeps lesson lines to 100 characters): notebooks included.
+lint: setup
+	ruff format --check --quiet . || { echo "Layout differs from ruff's: run make format and commit."; exit 1; }
+	ruff check --quiet .
+
+# Apply ruff's layout and safe fixes, then export the package from the formatted notebooks.
+format: setup
+	ruff format --quiet .
+	ruff check --quiet --fix-only .
+	nbdev_export
 
 # nbdev_export must leave the package exactly as committed (notebooks are the source).
 check-sync: setup

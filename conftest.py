@@ -4,6 +4,7 @@ The training notebook (nbs/01_train.ipynb) writes its model files to BOSTON_TRAI
 committed model/ folder otherwise. Tests never write into the working tree, so every run of it under pytest (nbval's
 included, whose kernels inherit this environment) writes to a temporary folder instead.
 """
+
 import atexit
 import os
 import shutil

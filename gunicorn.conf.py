@@ -23,6 +23,7 @@ ON_HEROKU = "DYNO" in os.environ
 # interface, IPv6 and IPv4 alike (`[::]`). Locally we listen on loopback only, unless HOST says otherwise.
 bind = f"{os.environ.get('HOST') or ('[::]' if ON_HEROKU else '127.0.0.1')}:{_env_int('PORT', 5000, 1, 65535)}"
 
+
 # The worker model. A gevent worker serves many connections at once, each in a greenlet (a very light thread) that
 # steps aside whenever it waits for the network. A client that is slow, idle or gone costs one greenlet, not a worker:
 # gunicorn's default `sync` worker gives each connection a whole process until it is done, so two silent sockets stop
@@ -106,10 +107,13 @@ if not ON_HEROKU:
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
-access_log_format = ('method=%(m)s path="%(U)s" status=%(s)s duration=%(M)sms bytes=%(B)s client=%(h)s '
-                     'request_id=%({x-request-id}o)s user_agent="%(a)s"')
+access_log_format = (
+    'method=%(m)s path="%(U)s" status=%(s)s duration=%(M)sms bytes=%(B)s client=%(h)s '
+    'request_id=%({x-request-id}o)s user_agent="%(a)s"'
+)
 
-# gunicorn 25+ opens a management socket in $HOME by default; a dyno needs none, and several local servers would share it.
+# gunicorn 25+ opens a management socket in $HOME by default; a dyno needs none, and several local servers would
+# share it.
 control_socket_disable = True
 
 

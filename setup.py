@@ -1,4 +1,5 @@
 """Package metadata, read from settings.ini (nbdev 2 layout)."""
+
 from configparser import ConfigParser
 
 import setuptools
@@ -8,7 +9,15 @@ config.read("settings.ini", encoding="utf-8")
 cfg = config["DEFAULT"]
 
 licenses = {"apache2": ("Apache Software License 2.0", "OSI Approved :: Apache Software License")}
-statuses = ["1 - Planning", "2 - Pre-Alpha", "3 - Alpha", "4 - Beta", "5 - Production/Stable", "6 - Mature", "7 - Inactive"]
+statuses = [
+    "1 - Planning",
+    "2 - Pre-Alpha",
+    "3 - Alpha",
+    "4 - Beta",
+    "5 - Production/Stable",
+    "6 - Mature",
+    "7 - Inactive",
+]
 py_versions = "3.11 3.12 3.13 3.14".split()
 lic = licenses[cfg["license"]]
 min_python = cfg["min_python"]
@@ -28,7 +37,7 @@ setuptools.setup(
         "License :: " + lic[1],
         "Natural Language :: " + cfg["language"].title(),
     ]
-    + ["Programming Language :: Python :: " + v for v in py_versions[py_versions.index(min_python):]],
+    + ["Programming Language :: Python :: " + v for v in py_versions[py_versions.index(min_python) :]],
     url=cfg["git_url"],
     packages=setuptools.find_packages(include=["boston_app", "boston_app.*"]),
     include_package_data=True,

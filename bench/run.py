@@ -23,6 +23,7 @@ the Flask service 5 batches) are the medians over three starts per server (ours,
 Absolute figures depend on the machine: compare the ratios.
 Exit status: 0 when every goal is met, 1 when one is missed, 2 when the benchmark could not run.
 """
+
 import argparse
 import json
 import os
@@ -80,13 +81,15 @@ class Server:
         clean_env.update(env)
         self.log = open(Path(logdir) / f"{name}-{port}.log", "w+")
         start = time.monotonic()
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=clean_env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=clean_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         while True:
             if self.proc.poll() is not None:
                 raise BenchError(f"{name} exited with {self.proc.returncode}:\n{self.output()}")
             try:
-                if fetch(self.url + probe, timeout=2)[0] == 200: break
+                if fetch(self.url + probe, timeout=2)[0] == 200:
+                    break
             except OSError:
                 pass
             if time.monotonic() > start + timeout:
@@ -105,8 +108,10 @@ class Server:
         """The server's pids: the master (uvicorn: the parent) and all its descendants."""
         children = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
-            try: ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError): continue
+            try:
+                ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
             children.setdefault(ppid, []).append(int(stat.parent.name))
         pids = []
         todo = [self.proc.pid]
@@ -120,20 +125,23 @@ class Server:
         """Total PSS in MB of all the server's processes, and how many there are, once its WORKERS workers are up."""
         deadline = time.monotonic() + 30
         while self.output(tail=None).count(self.booted) < WORKERS:
-            if time.monotonic() > deadline: raise BenchError(f"{self.name}: fewer than {WORKERS} workers booted")
+            if time.monotonic() > deadline:
+                raise BenchError(f"{self.name}: fewer than {WORKERS} workers booted")
             time.sleep(0.02)  # the first worker may answer while the others are still starting
         pids = self.processes()
         total_kb = 0
         for pid in pids:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"): total_kb += int(line.split()[1])
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
         return total_kb / 1024, len(pids)
 
     def stop(self, grace=10):
         """SIGTERM the master (graceful); SIGKILL the process group if it is not gone within `grace` seconds."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            try: self.proc.wait(grace)
+            try:
+                self.proc.wait(grace)
             except subprocess.TimeoutExpired:
                 print(f"bench: {self.name} did not stop within {grace} s of SIGTERM; killed", file=sys.stderr)
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -145,15 +153,29 @@ def gunicorn(name, app, probe, logdir, engine=None):
     """`app` served as the Procfile serves it: gunicorn, the repository's gunicorn.conf.py, WORKERS workers."""
     port = free_port()
     env = {"PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": str(WORKERS)}
-    if engine: env["BOSTON_ENGINE"] = engine
+    if engine:
+        env["BOSTON_ENGINE"] = engine
     return Server(name, [str(BIN / "gunicorn"), app], port, probe, logdir, env, "Booting worker with pid")
 
 
 def uvicorn(name, app, probe, logdir):
     """`app` served as a FastAPI user would serve it: uvicorn, WORKERS workers, uvloop and httptools, access log on."""
     port = free_port()
-    cmd = [str(TWIN_BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
-           "--loop", "uvloop", "--http", "httptools", "--access-log"]
+    cmd = [
+        str(TWIN_BIN / "uvicorn"),
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(WORKERS),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--access-log",
+    ]
     return Server(name, cmd, port, probe, logdir, {}, "Application startup complete.")
 
 
@@ -162,14 +184,17 @@ def wrk(url, seconds, connections=CONNECTIONS, threads=THREADS, body=None, heade
     answer stops the benchmark."""
     env = {**os.environ, "BENCH_BODY": str(body or "")}
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA)]
-    if header: cmd += ["-H", header]
+    if header:
+        cmd += ["-H", header]
     cmd.append(url)
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("BENCH ")), None)
-    if out.returncode or line is None: raise BenchError(f"wrk failed on {url}:\n{out.stdout}\n{out.stderr}")
+    line = next((text for text in out.stdout.splitlines() if text.startswith("BENCH ")), None)
+    if out.returncode or line is None:
+        raise BenchError(f"wrk failed on {url}:\n{out.stdout}\n{out.stderr}")
     s = json.loads(line[6:])
     bad = {k: s[k] for k in ("connect", "read", "write", "status", "timeout") if s[k]}
-    if bad: raise BenchError(f"wrk saw errors or non-2xx answers on {url}: {bad}\n{out.stdout}")
+    if bad:
+        raise BenchError(f"wrk saw errors or non-2xx answers on {url}: {bad}\n{out.stdout}")
     return dict(rps=s["requests"] / (s["duration_us"] / 1e6), p50=s["p50_us"] / 1000, p99=s["p99_us"] / 1000)
 
 
@@ -180,14 +205,21 @@ def median_of(runs):
 def run(args, tmp):
     from boston_app.data import load_boston
     from boston_app.model import load_model
+
     X, _ = load_boston()
     names = load_model(ROOT / "model", engine="onnx").features
     query = "/predict?" + "&".join(f"{n}={v:g}" for n, v in zip(names, X[0]))
     body = tmp / "batch.json"
-    body.write_bytes(json.dumps({"instances": [dict(zip(names, map(float, X[i % len(X)]))) for i in range(BATCH)]}).encode())
+    body.write_bytes(
+        json.dumps({"instances": [dict(zip(names, map(float, X[i % len(X)]))) for i in range(BATCH)]}).encode()
+    )
     sec, warm = args.seconds, args.warmup
-    print(f"bench: {os.cpu_count()} CPUs; {WORKERS} workers per server; wrk -t{THREADS} -c{CONNECTIONS}; "
-          f"{args.rounds} rounds of {sec} s per endpoint after {warm} s of warm-up", file=sys.stderr, flush=True)
+    print(
+        f"bench: {os.cpu_count()} CPUs; {WORKERS} workers per server; wrk -t{THREADS} -c{CONNECTIONS}; "
+        f"{args.rounds} rounds of {sec} s per endpoint after {warm} s of warm-up",
+        file=sys.stderr,
+        flush=True,
+    )
     starters = {
         "ours": lambda: gunicorn("ours", "boston_app.app:app", query, tmp, engine="onnx"),
         "twin": lambda: uvicorn("twin", "bench.twin_app:app", query, tmp),
@@ -204,18 +236,22 @@ def run(args, tmp):
             s = starters[name]()
             try:
                 cold[name].append(s.cold)
-                for _ in range(200): answers[name] = fetch(s.url + query)[1]["prediction"]
+                for _ in range(200):
+                    answers[name] = fetch(s.url + query)[1]["prediction"]
                 if name != "twin":  # the twin has no batch endpoint
-                    for _ in range(5): assert fetch(s.url + "/predict", body.read_bytes())[0] == 200
+                    for _ in range(5):
+                        assert fetch(s.url + "/predict", body.read_bytes())[0] == 200
                 mem[name].append(s.memory())
             finally:
                 s.stop()
-    if max(answers.values()) - min(answers.values()) > 1e-4: raise BenchError(f"the servers disagree: {answers}")
+    if max(answers.values()) - min(answers.values()) > 1e-4:
+        raise BenchError(f"the servers disagree: {answers}")
 
     # Throughput and latency: the four servers up together, the load taking turns among the endpoints.
     servers = {}
     try:
-        for name, start in starters.items(): servers[name] = start()
+        for name, start in starters.items():
+            servers[name] = start()
         url = {name: s.url for name, s in servers.items()}
         plan = {}
         for name in ("ours", "twin", "floor"):
@@ -224,12 +260,15 @@ def run(args, tmp):
         plan["lecture"] = (url["lecture"] + query, {})
         plan["batch"] = (url["ours"] + "/predict", {"body": body})
         plan["batch1"] = (url["ours"] + "/predict", {"body": body, "connections": 1, "threads": 1})
-        for target, kw in plan.values(): wrk(target, warm, **kw)
+        for target, kw in plan.values():
+            wrk(target, warm, **kw)
         runs = {k: [] for k in plan}
         for _ in range(args.rounds):
-            for key, (target, kw) in plan.items(): runs[key].append(wrk(target, sec, **kw))
+            for key, (target, kw) in plan.items():
+                runs[key].append(wrk(target, sec, **kw))
     finally:
-        for s in servers.values(): s.stop()
+        for s in servers.values():
+            s.stop()
     res = {k: median_of(v) for k, v in runs.items()}
     cold = {name: statistics.median(v) for name, v in cold.items()}
     procs = {name: [m[1] for m in v] for name, v in mem.items()}
@@ -270,25 +309,30 @@ def report(res, cold, mem, procs, args):
     table_row("cold start: process start to first 200, s", cold, ".2f")
     table_row(f"memory: total PSS, master + {WORKERS} workers, MB", mem, ".1f")
     counts = ", ".join(f"{name} {max(n)}" for name, n in procs.items())
-    print(f"\nOurs, floor and lecture: gunicorn, the repository's gunicorn.conf.py, {WORKERS} workers; twin: uvicorn "
-          f"--workers {WORKERS} (uvloop, httptools). wrk -t{THREADS} -c{CONNECTIONS} (the 1-connection rows: -t1 -c1), "
-          f"medians of {args.rounds} rounds of {args.seconds} s each. The lecture's predictions/s: its GET /predict. "
-          f"Cold start and memory: medians of {args.starts} starts per server, each alone; memory is the sum over "
-          f"all the server's processes ({counts}: uvicorn's parent also starts multiprocessing's resource tracker).")
+    print(
+        f"\nOurs, floor and lecture: gunicorn, the repository's gunicorn.conf.py, {WORKERS} workers; twin: uvicorn "
+        f"--workers {WORKERS} (uvloop, httptools). wrk -t{THREADS} -c{CONNECTIONS} (the 1-connection rows: -t1 -c1), "
+        f"medians of {args.rounds} rounds of {args.seconds} s each. The lecture's predictions/s: its GET /predict. "
+        f"Cold start and memory: medians of {args.starts} starts per server, each alone; memory is the sum over "
+        f"all the server's processes ({counts}: uvicorn's parent also starts multiprocessing's resource tracker)."
+    )
     ours = res["ours"]["rps"]
     goals = [
         (f"ours >= 1.0 x twin, keep-alive: {ours / res['twin']['rps']:.2f} x", ours >= res["twin"]["rps"]),
         (f"ours >= 0.85 x floor, keep-alive: {ours / res['floor']['rps']:.2f} x", ours >= 0.85 * res["floor"]["rps"]),
         (f"ours >= 10 x lecture: {ours / lecture_rps:.1f} x", ours >= 10 * lecture_rps),
         (f"batch predictions/s >= 10 x lecture's: {batch_rows / lecture_rps:,.0f} x", batch_rows >= 10 * lecture_rps),
-        (f"batch of {BATCH:,}, median < 20 ms end to end (1 connection): {res['batch1']['p50']:.1f} ms",
-         res["batch1"]["p50"] < 20),
+        (
+            f"batch of {BATCH:,}, median < 20 ms end to end (1 connection): {res['batch1']['p50']:.1f} ms",
+            res["batch1"]["p50"] < 20,
+        ),
         (f"cold start, ours <= twin: {cold['ours']:.2f} s against {cold['twin']:.2f} s", cold["ours"] <= cold["twin"]),
         (f"memory, ours < 450 MB total PSS: {mem['ours']:.1f} MB", mem["ours"] < 450),
         (f"memory, ours <= twin: {mem['ours']:.1f} MB against {mem['twin']:.1f} MB", mem["ours"] <= mem["twin"]),
     ]
     print("\ngoals:")
-    for text, ok in goals: print(f"  {'met   ' if ok else 'MISSED'} {text}")
+    for text, ok in goals:
+        print(f"  {'met   ' if ok else 'MISSED'} {text}")
     return all(ok for _, ok in goals)
 
 
@@ -306,7 +350,8 @@ def main():
         print(f"bench: the twin's environment {TWIN_BIN.parent} is missing; `make bench` makes it", file=sys.stderr)
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-    try: res, cold, mem, procs = run(args, tmp)
+    try:
+        res, cold, mem, procs = run(args, tmp)
     except BenchError as e:
         print(f"bench: {e}\n(server logs kept in {tmp})", file=sys.stderr)
         return 2

@@ -6,6 +6,7 @@ CPUExecutionProvider), and the answer {"prediction": float}. No bounds, no echo 
 bench/run.py serves it as such a user would run it: `uvicorn bench.twin_app:app --workers 2` (uvloop and httptools,
 from uvicorn[standard]; access log on), from its own virtual environment (bench/requirements-twin.txt).
 """
+
 import json
 from pathlib import Path
 from typing import Annotated

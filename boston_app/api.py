@@ -19,39 +19,53 @@ from .validation import MAX_BATCH, Schema, ValidationError, validate_batch, vali
 # %% ../nbs/04_query_endpoint.ipynb #14a981b5
 class Service:
     "What the routes need: the verified `model`, its validation `schema`, and the batch limit."
+
     def __init__(self, model, max_batch=MAX_BATCH):
         self.model, self.schema, self.max_batch = model, Schema.from_card(model.card), max_batch
-        self.target = model.card['target']
+        self.target = model.card["target"]
+
 
 def service():
     "The current app's `Service`."
-    return current_app.extensions['boston_app']
+    return current_app.extensions["boston_app"]
 
 # %% ../nbs/04_query_endpoint.ipynb #419b192a
 def answer(row, prediction):
     "The JSON-ready answer for a validated `Row` and its `prediction` in $1000s."
-    given = ', '.join(f'{k} = {v:g}' for k, v in row.given.items()) or 'every feature at its training median'
+    given = (
+        ", ".join(f"{k} = {v:g}" for k, v in row.given.items())
+        or "every feature at its training median"
+    )
     price = round(prediction * 1000)
-    return dict(prediction=round(prediction, 6), unit='$1000s', price_usd=price,
-                inputs=dict(zip(service().schema.names, row.values)), filled=row.filled, warnings=row.warnings,
-                message=f'The predicted price of the Boston house with {given} is ${price:,} (MEDV {prediction:.2f}, in $1000s).')
+    return dict(
+        prediction=round(prediction, 6),
+        unit="$1000s",
+        price_usd=price,
+        inputs=dict(zip(service().schema.names, row.values)),
+        filled=row.filled,
+        warnings=row.warnings,
+        message=f"The predicted price of the Boston house with {given} is ${price:,} (MEDV {prediction:.2f}, in $1000s).",
+    )
 
 # %% ../nbs/04_query_endpoint.ipynb #d6f1b2b9
 def printable(text):
     "`text` as UTF-8 can carry it: a lone surrogate (JSON may spell one, `\\ud800`, and echoes it back) as its escape."
-    return text.encode('utf-8', 'backslashreplace').decode('utf-8')
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
 
 def error(message, fields=None, status=400):
     "A JSON error answer: `{'error': {'message', 'fields'}}` with `status`; the client's own text echoed safely."
     fields = {printable(name): printable(problem) for name, problem in (fields or {}).items()}
     return jsonify(error=dict(message=printable(message), fields=fields)), status
 
+
 def invalid(e):
     "The 400 answer for a `ValidationError`."
-    return error(f'invalid input: {e}', e.fields)
+    return error(f"invalid input: {e}", e.fields)
 
 # %% ../nbs/04_query_endpoint.ipynb #b08da698
-bp = Blueprint('api', __name__)
+bp = Blueprint("api", __name__)
+
 
 def predict_row(row, repeated=()):
     "Validate one row mapping and answer it."
@@ -59,79 +73,121 @@ def predict_row(row, repeated=()):
     r = validate_row(svc.schema, row, repeated)
     return jsonify(answer(r, float(svc.model.predict(np.array([r.values]))[0])))
 
+
 def query_fields(req):
     "The query string of request `req` as `(fields, repeated)`: a dict of name to text, and the names given more than once."
-    qs = req.environ.get('QUERY_STRING', '')
-    if qs.isascii() and '%' not in qs and '+' not in qs:  # nothing to decode: split it, as Werkzeug would
-        pairs = [p.partition('=')[::2] for p in qs.split('&') if p]
-    else: pairs = list(req.args.items(multi=True))  # escapes, `+` or raw bytes: Werkzeug decodes them
+    qs = req.environ.get("QUERY_STRING", "")
+    if (
+        qs.isascii() and "%" not in qs and "+" not in qs
+    ):  # nothing to decode: split it, as Werkzeug would
+        pairs = [p.partition("=")[::2] for p in qs.split("&") if p]
+    else:
+        pairs = list(req.args.items(multi=True))  # escapes, `+` or raw bytes: Werkzeug decodes them
     fields = dict(pairs)
-    return fields, [k for k, n in Counter(k for k, _ in pairs).items() if n > 1] if len(fields) < len(pairs) else []
+    return fields, [k for k, n in Counter(k for k, _ in pairs).items() if n > 1] if len(
+        fields
+    ) < len(pairs) else []
 
-@bp.get('/predict')
+
+@bp.get("/predict")
 def predict_get():
     "The lecture's endpoint: features in the query string."
-    try: return predict_row(*query_fields(request))
-    except ValidationError as e: return invalid(e)
+    try:
+        return predict_row(*query_fields(request))
+    except ValidationError as e:
+        return invalid(e)
 
 # %% ../nbs/04_query_endpoint.ipynb #f72df015
 class Obj(dict):
     "A JSON object that remembers which keys it was given more than once."
+
     repeated = ()
+
 
 def _object(pairs):
     obj = Obj(pairs)
-    if len(obj) < len(pairs): obj.repeated = [k for k, n in Counter(k for k, _ in pairs).items() if n > 1]
+    if len(obj) < len(pairs):
+        obj.repeated = [k for k, n in Counter(k for k, _ in pairs).items() if n > 1]
     return obj
 
-def _constant(name): raise ValueError(f'{name} is not valid JSON')
+
+def _constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
 
 def _keys(value):
     "Keys in the parsed object `value` and in the objects one level inside it (a batch's rows): where a key twice matters."
-    if type(value) is not dict: return 0
+    if type(value) is not dict:
+        return 0
     n = len(value)
     for v in value.values():
-        if type(v) is dict: n += len(v)
-        elif type(v) is list: n += sum(len(x) for x in v if type(x) is dict)
+        if type(v) is dict:
+            n += len(v)
+        elif type(v) is list:
+            n += sum(len(x) for x in v if type(x) is dict)
     return n
+
 
 def parse_json(data):
     "The JSON value in the bytes `data`, or `ValidationError` on the `body` field."
-    try: value = orjson.loads(data)
-    except orjson.JSONDecodeError: pass  # Python's parser below says exactly what is wrong
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass  # Python's parser below says exactly what is wrong
     else:
-        if _keys(value) == data.count(b':'): return value  # no key was given twice
-    try: return json.loads(data.decode('utf-8'), object_pairs_hook=_object, parse_constant=_constant)
-    except UnicodeDecodeError: raise ValidationError({'body': 'is not valid UTF-8'}) from None
-    except RecursionError: raise ValidationError({'body': 'is nested too deeply'}) from None
-    except ValueError as e: raise ValidationError({'body': f'is not valid JSON ({e})'}) from None
+        if _keys(value) == data.count(b":"):
+            return value  # no key was given twice
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_object, parse_constant=_constant)
+    except UnicodeDecodeError:
+        raise ValidationError({"body": "is not valid UTF-8"}) from None
+    except RecursionError:
+        raise ValidationError({"body": "is nested too deeply"}) from None
+    except ValueError as e:
+        raise ValidationError({"body": f"is not valid JSON ({e})"}) from None
 
 # %% ../nbs/04_query_endpoint.ipynb #de924c03
-@bp.post('/predict')
+@bp.post("/predict")
 def predict_post():
-    "Features as a JSON object, or `{\"instances\": [...]}` for a batch."
-    if request.mimetype != 'application/json':
-        return error('POST /predict takes a JSON body', {'Content-Type': 'must be application/json'}, 415)
+    'Features as a JSON object, or `{"instances": [...]}` for a batch.'
+    if request.mimetype != "application/json":
+        return error(
+            "POST /predict takes a JSON body", {"Content-Type": "must be application/json"}, 415
+        )
     try:
         body = parse_json(request.get_data(cache=False))
-        if not isinstance(body, dict): raise ValidationError({'body': 'must be a JSON object of features, or {"instances": [...]}'})
-        repeated = getattr(body, 'repeated', ())
-        if 'instances' not in body: return predict_row(body, repeated)
-        if len(body) > 1 or repeated: raise ValidationError({'body': 'a batch holds only "instances", once'})
+        if not isinstance(body, dict):
+            raise ValidationError(
+                {"body": 'must be a JSON object of features, or {"instances": [...]}'}
+            )
+        repeated = getattr(body, "repeated", ())
+        if "instances" not in body:
+            return predict_row(body, repeated)
+        if len(body) > 1 or repeated:
+            raise ValidationError({"body": 'a batch holds only "instances", once'})
         svc = service()
-        values, warnings = validate_batch(svc.schema, body['instances'], svc.max_batch)
-    except ValidationError as e: return invalid(e)
-    return jsonify(predictions=svc.model.predict(values).round(6).tolist(), unit='$1000s', warnings=warnings)
+        values, warnings = validate_batch(svc.schema, body["instances"], svc.max_batch)
+    except ValidationError as e:
+        return invalid(e)
+    return jsonify(
+        predictions=svc.model.predict(values).round(6).tolist(), unit="$1000s", warnings=warnings
+    )
 
 # %% ../nbs/04_query_endpoint.ipynb #ea5f5466
-@bp.get('/health')
+@bp.get("/health")
 def health():
     "200 with the model's fingerprint once a model is loaded, 503 before."
-    svc = current_app.extensions.get('boston_app')
-    if svc is None: return error('model not loaded', status=503)
-    return jsonify(status='ok', engine=svc.model.engine, model_sha256=svc.model.card['artifacts']['model.pkl']['sha256'])
+    svc = current_app.extensions.get("boston_app")
+    if svc is None:
+        return error("model not loaded", status=503)
+    return jsonify(
+        status="ok",
+        engine=svc.model.engine,
+        model_sha256=svc.model.card["artifacts"]["model.pkl"]["sha256"],
+    )
 
-@bp.get('/model')
+
+@bp.get("/model")
 def model_card():
     "The model card."
     return jsonify(service().model.card)
@@ -139,60 +195,147 @@ def model_card():
 # %% ../nbs/04_query_endpoint.ipynb #fe9d8269
 def feature_schema(f):
     "The JSON Schema of one feature's value."
-    s = dict(type='number', description=f"{f['meaning']} ({f['unit']}); training median {f['median']:g}")
-    if f.get('choices'): s['enum'] = f['choices']
-    if f.get('low') is not None: s['minimum'] = f['low']
-    if f.get('high') is not None: s['maximum'] = f['high']
+    s = dict(
+        type="number", description=f"{f['meaning']} ({f['unit']}); training median {f['median']:g}"
+    )
+    if f.get("choices"):
+        s["enum"] = f["choices"]
+    if f.get("low") is not None:
+        s["minimum"] = f["low"]
+    if f.get("high") is not None:
+        s["maximum"] = f["high"]
     return s
 
 # %% ../nbs/04_query_endpoint.ipynb #a5559707
 def openapi(schema, max_batch=MAX_BATCH):
     "The OpenAPI 3.1 document of the API for `schema`."
-    feats = {f['name']: feature_schema(f) for f in schema.features}
-    num, strs = {'type': 'number'}, {'type': 'array', 'items': {'type': 'string'}}
-    Features = dict(type='object', properties=feats, additionalProperties=False)
-    Prediction = dict(type='object', required=['prediction', 'unit', 'price_usd', 'inputs', 'filled', 'warnings', 'message'],
-                      properties=dict(prediction=num, unit={'type': 'string'}, price_usd={'type': 'integer'},
-                                      inputs=dict(type='object', additionalProperties=num), filled=strs, warnings=strs,
-                                      message={'type': 'string'}))
-    Error = dict(type='object', required=['error'], properties=dict(error=dict(
-        type='object', required=['message', 'fields'],
-        properties=dict(message={'type': 'string'}, fields=dict(type='object', additionalProperties={'type': 'string'})))))
-    Batch = dict(type='object', required=['instances'], additionalProperties=False,
-                 properties=dict(instances=dict(type='array', minItems=1, maxItems=max_batch, items=Features)))
-    Predictions = dict(type='object', required=['predictions', 'unit', 'warnings'],
-                       properties=dict(predictions=dict(type='array', items=num), unit={'type': 'string'}, warnings=strs))
-    ref = lambda n: {'$ref': f'#/components/schemas/{n}'}
-    js = lambda s: {'application/json': {'schema': s}}
-    err = lambda d: dict(description=d, content=js(ref('Error')))
+    feats = {f["name"]: feature_schema(f) for f in schema.features}
+    num, strs = {"type": "number"}, {"type": "array", "items": {"type": "string"}}
+    Features = dict(type="object", properties=feats, additionalProperties=False)
+    Prediction = dict(
+        type="object",
+        required=["prediction", "unit", "price_usd", "inputs", "filled", "warnings", "message"],
+        properties=dict(
+            prediction=num,
+            unit={"type": "string"},
+            price_usd={"type": "integer"},
+            inputs=dict(type="object", additionalProperties=num),
+            filled=strs,
+            warnings=strs,
+            message={"type": "string"},
+        ),
+    )
+    Error = dict(
+        type="object",
+        required=["error"],
+        properties=dict(
+            error=dict(
+                type="object",
+                required=["message", "fields"],
+                properties=dict(
+                    message={"type": "string"},
+                    fields=dict(type="object", additionalProperties={"type": "string"}),
+                ),
+            )
+        ),
+    )
+    Batch = dict(
+        type="object",
+        required=["instances"],
+        additionalProperties=False,
+        properties=dict(
+            instances=dict(type="array", minItems=1, maxItems=max_batch, items=Features)
+        ),
+    )
+    Predictions = dict(
+        type="object",
+        required=["predictions", "unit", "warnings"],
+        properties=dict(
+            predictions=dict(type="array", items=num), unit={"type": "string"}, warnings=strs
+        ),
+    )
+    ref = lambda n: {"$ref": f"#/components/schemas/{n}"}
+    js = lambda s: {"application/json": {"schema": s}}
+    err = lambda d: dict(description=d, content=js(ref("Error")))
     return {
-        'openapi': '3.1.0',
-        'info': dict(title='Boston house price model', version='1',
-                     description='Predicts MEDV, the median value of owner-occupied homes in $1000s. Features left out take their training median.'),
-        'paths': {
-            '/predict': {
-                'get': dict(summary='Predict one house from query parameters', operationId='predictGet',
-                            parameters=[dict(name=n, schema=s, required=False, **{'in': 'query'}) for n, s in feats.items()],
-                            responses={'200': dict(description='The prediction', content=js(ref('Prediction'))),
-                                       '400': err('Invalid input, with the problem for each field'),
-                                       '414': dict(description='Query string too long: gunicorn refuses a request line over 4094 bytes, before the app')}),
-                'post': dict(summary='Predict one house, or a batch', operationId='predictPost',
-                             requestBody=dict(required=True, content=js({'oneOf': [ref('Features'), ref('Batch')]})),
-                             responses={'200': dict(description='One prediction, or one per instance in order',
-                                                    content=js({'oneOf': [ref('Prediction'), ref('Predictions')]})),
-                                        '400': err('Invalid input'), '413': err('Body over the size limit'),
-                                        '415': err('Body is not JSON')})},
-            '/health': {'get': dict(summary='Liveness and model fingerprint', operationId='health',
-                                    responses={'200': dict(description='Model loaded', content=js({'type': 'object'})),
-                                               '503': err('Model not loaded')})},
-            '/model': {'get': dict(summary='The model card', operationId='modelCard',
-                                   responses={'200': dict(description='The model card', content=js({'type': 'object'}))})},
+        "openapi": "3.1.0",
+        "info": dict(
+            title="Boston house price model",
+            version="1",
+            description="Predicts MEDV, the median value of owner-occupied homes in $1000s. Features left out take their training median.",
+        ),
+        "paths": {
+            "/predict": {
+                "get": dict(
+                    summary="Predict one house from query parameters",
+                    operationId="predictGet",
+                    parameters=[
+                        dict(name=n, schema=s, required=False, **{"in": "query"})
+                        for n, s in feats.items()
+                    ],
+                    responses={
+                        "200": dict(description="The prediction", content=js(ref("Prediction"))),
+                        "400": err("Invalid input, with the problem for each field"),
+                        "414": dict(
+                            description="Query string too long: gunicorn refuses a request line over 4094 bytes, before the app"
+                        ),
+                    },
+                ),
+                "post": dict(
+                    summary="Predict one house, or a batch",
+                    operationId="predictPost",
+                    requestBody=dict(
+                        required=True, content=js({"oneOf": [ref("Features"), ref("Batch")]})
+                    ),
+                    responses={
+                        "200": dict(
+                            description="One prediction, or one per instance in order",
+                            content=js({"oneOf": [ref("Prediction"), ref("Predictions")]}),
+                        ),
+                        "400": err("Invalid input"),
+                        "413": err("Body over the size limit"),
+                        "415": err("Body is not JSON"),
+                    },
+                ),
+            },
+            "/health": {
+                "get": dict(
+                    summary="Liveness and model fingerprint",
+                    operationId="health",
+                    responses={
+                        "200": dict(description="Model loaded", content=js({"type": "object"})),
+                        "503": err("Model not loaded"),
+                    },
+                )
+            },
+            "/model": {
+                "get": dict(
+                    summary="The model card",
+                    operationId="modelCard",
+                    responses={
+                        "200": dict(description="The model card", content=js({"type": "object"}))
+                    },
+                )
+            },
         },
-        'components': {'schemas': dict(Features=Features, Batch=Batch, Prediction=Prediction, Predictions=Predictions, Error=Error)},
+        "components": {
+            "schemas": dict(
+                Features=Features,
+                Batch=Batch,
+                Prediction=Prediction,
+                Predictions=Predictions,
+                Error=Error,
+            )
+        },
     }
 
 # %% ../nbs/04_query_endpoint.ipynb #eebfeb1c
-@bp.get('/openapi.json')
+@bp.get("/openapi.json")
 def openapi_json():
     "The OpenAPI document, with this server's own base URL (https behind Heroku's router) in `servers`."
-    return jsonify({**openapi(service().schema, service().max_batch), 'servers': [{'url': request.url_root.rstrip('/')}]})
+    return jsonify(
+        {
+            **openapi(service().schema, service().max_batch),
+            "servers": [{"url": request.url_root.rstrip("/")}],
+        }
+    )

@@ -7,7 +7,12 @@ __all__ = ['SECURITY_HEADERS', 'BODY_MESSAGES', 'REQUEST_ID', 'ROOT', 'ConfigErr
            'ResponseHeaders', 'OrjsonProvider', 'create_app']
 
 # %% ../nbs/06_app.ipynb #aeb27287
-import io, logging, os, re, sys, uuid
+import io
+import logging
+import os
+import re
+import sys
+import uuid
 from pathlib import Path
 
 import orjson
@@ -27,114 +32,144 @@ from .validation import MAX_BATCH
 class ConfigError(ValueError):
     "A configuration value is wrong: one line naming the variable."
 
+
 def _int(env, name, default, low, high):
     raw = env.get(name)
-    if raw is None or raw == '': return default
-    try: value = int(raw)
-    except ValueError: raise ConfigError(f'{name} must be a whole number, got {raw!r}') from None
-    if not low <= value <= high: raise ConfigError(f'{name} must be between {low} and {high}, got {value}')
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
 
 # %% ../nbs/06_app.ipynb #d04888f2
 def load_config(env=None):
     "The service's configuration from the environment `env` (default `os.environ`), checked."
     env = os.environ if env is None else env
-    engine = env.get('BOSTON_ENGINE') or 'onnx'
-    if engine not in ENGINES: raise ConfigError(f'BOSTON_ENGINE must be one of {", ".join(ENGINES)}, got {engine!r}')
-    return dict(MODEL_DIR=Path(env.get('BOSTON_MODEL_DIR') or default_model_dir()), ENGINE=engine,
-                MAX_BATCH=_int(env, 'BOSTON_MAX_BATCH', MAX_BATCH, 1, 100_000),
-                MAX_CONTENT_LENGTH=_int(env, 'BOSTON_MAX_BODY', 1 << 20, 1024, 1 << 30),
-                TRUSTED_PROXIES=_int(env, 'BOSTON_TRUSTED_PROXIES', 1 if 'DYNO' in env else 0, 0, 10))
+    engine = env.get("BOSTON_ENGINE") or "onnx"
+    if engine not in ENGINES:
+        raise ConfigError(f"BOSTON_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")
+    return dict(
+        MODEL_DIR=Path(env.get("BOSTON_MODEL_DIR") or default_model_dir()),
+        ENGINE=engine,
+        MAX_BATCH=_int(env, "BOSTON_MAX_BATCH", MAX_BATCH, 1, 100_000),
+        MAX_CONTENT_LENGTH=_int(env, "BOSTON_MAX_BODY", 1 << 20, 1024, 1 << 30),
+        TRUSTED_PROXIES=_int(env, "BOSTON_TRUSTED_PROXIES", 1 if "DYNO" in env else 0, 0, 10),
+    )
 
 # %% ../nbs/06_app.ipynb #318bc9d0
 SECURITY_HEADERS = {
-    'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
 }
 
 # %% ../nbs/06_app.ipynb #e3f9a4f4
 def _http_error(e):
-    if request.path == '/' and request.method == 'POST':
-        return form.page(errors={'form': e.description}, status=e.code)
+    if request.path == "/" and request.method == "POST":
+        return form.page(errors={"form": e.description}, status=e.code)
     if e.code == 413:
-        return _body_problem(413, f'is over the {request.max_content_length} byte limit')
-    response, status = api.error(f'{e.name}: {e.description}', status=e.code)
+        return _body_problem(413, f"is over the {request.max_content_length} byte limit")
+    response, status = api.error(f"{e.name}: {e.description}", status=e.code)
     if e.code == 405:
-        response.headers['Allow'] = ', '.join(sorted(e.valid_methods or ()))
+        response.headers["Allow"] = ", ".join(sorted(e.valid_methods or ()))
     return response, status
 
+
 def _unexpected(e):
-    request_id = request.environ.get('boston_app.request_id')
-    logging.getLogger('boston_app').exception('unexpected error on %s %s request_id=%s', request.method, request.path, request_id)
-    return api.error('internal error; the server logged it', status=500)
+    request_id = request.environ.get("boston_app.request_id")
+    logging.getLogger("boston_app").exception(
+        "unexpected error on %s %s request_id=%s", request.method, request.path, request_id
+    )
+    return api.error("internal error; the server logged it", status=500)
 
 # %% ../nbs/06_app.ipynb #4ef78200
-BODY_MESSAGES = {400: 'unusable request body', 408: 'request body too slow', 413: 'request body too large'}
+BODY_MESSAGES = {
+    400: "unusable request body",
+    408: "request body too slow",
+    413: "request body too large",
+}
+
 
 def _body_problem(status, problem):
     "The answer for a body that cannot be used: on the form's page for the form, else the API's error naming `body`."
-    if request.path == '/' and request.method == 'POST':
-        return form.page(errors={'form': f'the request body {problem}'}, status=status)
-    return api.error(BODY_MESSAGES[status], {'body': problem}, status)
+    if request.path == "/" and request.method == "POST":
+        return form.page(errors={"form": f"the request body {problem}"}, status=status)
+    return api.error(BODY_MESSAGES[status], {"body": problem}, status)
+
 
 def _read_body():
     "Read the request's whole body, if it has one, so that every route gets it complete and within the limit."
     environ = request.environ
     length = get_content_length(environ)
-    chunked = 'chunked' in environ.get('HTTP_TRANSFER_ENCODING', '').lower()
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
     if not length and not chunked:
         return None  # no body: the usual GET
     limit = request.max_content_length
     if length and length > limit:
-        return _body_problem(413, f'is over the {limit} byte limit')
+        return _body_problem(413, f"is over the {limit} byte limit")
     try:
-        data = environ['wsgi.input'].read(limit + 1)
+        data = environ["wsgi.input"].read(limit + 1)
     except TimeoutError:
-        return _body_problem(408, 'did not arrive in time')
+        return _body_problem(408, "did not arrive in time")
     except OSError:
-        return _body_problem(400, 'is incomplete: the connection ended before the body did')
-    except Exception as e:  # gunicorn's framing errors: a bad chunk size, a chunk without its CRLF, ...
-        return _body_problem(400, f'is not valid chunked encoding ({type(e).__name__})')
+        return _body_problem(400, "is incomplete: the connection ended before the body did")
+    except (
+        Exception
+    ) as e:  # gunicorn's framing errors: a bad chunk size, a chunk without its CRLF, ...
+        return _body_problem(400, f"is not valid chunked encoding ({type(e).__name__})")
     if len(data) > limit:
-        return _body_problem(413, f'is over the {limit} byte limit')
+        return _body_problem(413, f"is over the {limit} byte limit")
     if length and len(data) < length:
-        return _body_problem(400, f'is incomplete: {len(data)} of the {length} bytes announced arrived')
-    environ['wsgi.input'] = io.BytesIO(data)  # the routes read the checked copy
-    environ['CONTENT_LENGTH'] = str(len(data))
-    environ.pop('HTTP_TRANSFER_ENCODING', None)
+        return _body_problem(
+            400, f"is incomplete: {len(data)} of the {length} bytes announced arrived"
+        )
+    environ["wsgi.input"] = io.BytesIO(data)  # the routes read the checked copy
+    environ["CONTENT_LENGTH"] = str(len(data))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
     return None
 
 # %% ../nbs/06_app.ipynb #24dc77fe
-REQUEST_ID = re.compile(r'[A-Za-z0-9+/=-]{20,200}')  # what Heroku's router accepts as a client's own request id
+REQUEST_ID = re.compile(
+    r"[A-Za-z0-9+/=-]{20,200}"
+)  # what Heroku's router accepts as a client's own request id
+
 
 def request_id(environ):
     "The request's id: the `X-Request-Id` it came with if well formed (Heroku's router sets one), else a new UUID."
-    given = environ.get('HTTP_X_REQUEST_ID', '')
+    given = environ.get("HTTP_X_REQUEST_ID", "")
     if REQUEST_ID.fullmatch(given):
         return given
     return str(uuid.uuid4())
 
+
 class ResponseHeaders:
     "WSGI middleware: every response goes out with `SECURITY_HEADERS` and its request's `X-Request-Id`."
+
     def __init__(self, app):
         self.app = app
         self.headers = list(SECURITY_HEADERS.items())
 
     def __call__(self, environ, start_response):
         rid = request_id(environ)
-        environ['boston_app.request_id'] = rid  # for the app's own log lines
-        extra = [*self.headers, ('X-Request-Id', rid)]
+        environ["boston_app.request_id"] = rid  # for the app's own log lines
+        extra = [*self.headers, ("X-Request-Id", rid)]
+
         def start(status, headers, exc_info=None):
             headers.extend(extra)
             return start_response(status, headers, exc_info)
+
         return self.app(environ, start)
 
 # %% ../nbs/06_app.ipynb #7d8b7a05
 class OrjsonProvider(JSONProvider):
     "Flask's JSON, written by orjson: the same compact JSON, keys in the order given, several times faster."
+
     def dumps(self, obj, **kwargs):
         return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
@@ -142,36 +177,53 @@ class OrjsonProvider(JSONProvider):
         return orjson.loads(s)
 
     def response(self, *args, **kwargs):
-        body = orjson.dumps(self._prepare_response_obj(args, kwargs), option=orjson.OPT_SERIALIZE_NUMPY)
-        return self._app.response_class(body + b'\n', mimetype='application/json')
+        body = orjson.dumps(
+            self._prepare_response_obj(args, kwargs), option=orjson.OPT_SERIALIZE_NUMPY
+        )
+        return self._app.response_class(body + b"\n", mimetype="application/json")
 
 # %% ../nbs/06_app.ipynb #1ad99769
-ROOT = Path(boston_app.__file__).resolve().parent.parent  # the repository: templates/, static/ and model/ live here
+ROOT = (
+    Path(boston_app.__file__).resolve().parent.parent
+)  # the repository: templates/, static/ and model/ live here
+
 
 def create_app(config=None):
     "The Flask app for `config` (overrides of `load_config()`): model loaded and verified, routes registered."
     cfg = {**load_config(), **(config or {})}
-    app = Flask(__name__, template_folder=ROOT/'templates', static_folder=ROOT/'static')
-    app.debug = False  # Flask reads FLASK_DEBUG at construction; this service never runs in debug mode
+    app = Flask(__name__, template_folder=ROOT / "templates", static_folder=ROOT / "static")
+    app.debug = (
+        False  # Flask reads FLASK_DEBUG at construction; this service never runs in debug mode
+    )
     app.config.update(cfg)
-    app.json = OrjsonProvider(app)  # answers list fields in the model card's order, not alphabetically
-    app.extensions['boston_app'] = api.Service(load_model(cfg['MODEL_DIR'], cfg['ENGINE']), cfg['MAX_BATCH'])
+    app.json = OrjsonProvider(
+        app
+    )  # answers list fields in the model card's order, not alphabetically
+    app.extensions["boston_app"] = api.Service(
+        load_model(cfg["MODEL_DIR"], cfg["ENGINE"]), cfg["MAX_BATCH"]
+    )
     app.register_blueprint(api.bp)
     app.register_blueprint(form.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_read_body)
-    if cfg['TRUSTED_PROXIES']:  # behind Heroku's router: trust its X-Forwarded-For and -Proto
-        n = cfg['TRUSTED_PROXIES']
+    if cfg["TRUSTED_PROXIES"]:  # behind Heroku's router: trust its X-Forwarded-For and -Proto
+        n = cfg["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     app.wsgi_app = ResponseHeaders(app.wsgi_app)
     return app
 
 # %% ../nbs/06_app.ipynb #a5b3ac89
 def __getattr__(name):
-    if name != 'app': raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-    if get_debug_flag(): sys.exit('boston_app: cannot start: FLASK_DEBUG is set; debug mode and its interactive debugger are never served; unset FLASK_DEBUG')
-    try: app = create_app()
-    except (ModelError, ConfigError) as e: sys.exit(f'boston_app: cannot start: {e}')
-    globals()['app'] = app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if get_debug_flag():
+        sys.exit(
+            "boston_app: cannot start: FLASK_DEBUG is set; debug mode and its interactive debugger are never served; unset FLASK_DEBUG"
+        )
+    try:
+        app = create_app()
+    except (ModelError, ConfigError) as e:
+        sys.exit(f"boston_app: cannot start: {e}")
+    globals()["app"] = app
     return app

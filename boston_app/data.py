@@ -7,12 +7,14 @@ __all__ = ['FEATURES', 'TARGET', 'FEATURE_NAMES', 'Feature', 'load_boston', 'dat
 
 # %% ../nbs/00_data.ipynb #4ebe1052
 from dataclasses import dataclass
+
 import numpy as np
 
 # %% ../nbs/00_data.ipynb #c2ec9a42
 @dataclass(frozen=True)
 class Feature:
     "A model input: name, meaning, unit and physical domain (`None` means unbounded)."
+
     name: str
     meaning: str
     unit: str
@@ -22,29 +24,37 @@ class Feature:
 
 # %% ../nbs/00_data.ipynb #56fe5004
 FEATURES = (
-    Feature('CRIM', 'Per-capita crime rate by town', 'per capita, as published'),
-    Feature('ZN', 'Residential land zoned for lots over 25,000 sq ft', '%', high=100),
-    Feature('INDUS', 'Non-retail business acres per town', '%', high=100),
-    Feature('CHAS', 'Tract bounds the Charles River (1) or not (0)', '0 or 1', high=1, choices=(0, 1)),
-    Feature('NOX', 'Nitric oxides concentration', 'parts per 10 million'),
-    Feature('RM', 'Average number of rooms per dwelling', 'rooms'),
-    Feature('AGE', 'Owner-occupied units built before 1940', '%', high=100),
-    Feature('DIS', 'Weighted distance to five Boston employment centres', 'miles (weighted)'),
-    Feature('RAD', 'Index of accessibility to radial highways', 'index'),
-    Feature('TAX', 'Full-value property-tax rate', '$ per $10,000'),
-    Feature('PTRATIO', 'Pupil-teacher ratio by town', 'pupils per teacher'),
-    Feature('B', '1000(Bk - 0.63)^2, Bk = proportion of Black residents by town', 'index, 0 to 396.9', high=396.9),
-    Feature('LSTAT', 'Lower-status share of the population', '%', high=100),
+    Feature("CRIM", "Per-capita crime rate by town", "per capita, as published"),
+    Feature("ZN", "Residential land zoned for lots over 25,000 sq ft", "%", high=100),
+    Feature("INDUS", "Non-retail business acres per town", "%", high=100),
+    Feature(
+        "CHAS", "Tract bounds the Charles River (1) or not (0)", "0 or 1", high=1, choices=(0, 1)
+    ),
+    Feature("NOX", "Nitric oxides concentration", "parts per 10 million"),
+    Feature("RM", "Average number of rooms per dwelling", "rooms"),
+    Feature("AGE", "Owner-occupied units built before 1940", "%", high=100),
+    Feature("DIS", "Weighted distance to five Boston employment centres", "miles (weighted)"),
+    Feature("RAD", "Index of accessibility to radial highways", "index"),
+    Feature("TAX", "Full-value property-tax rate", "$ per $10,000"),
+    Feature("PTRATIO", "Pupil-teacher ratio by town", "pupils per teacher"),
+    Feature(
+        "B",
+        "1000(Bk - 0.63)^2, Bk = proportion of Black residents by town",
+        "index, 0 to 396.9",
+        high=396.9,
+    ),
+    Feature("LSTAT", "Lower-status share of the population", "%", high=100),
 )
-TARGET = Feature('MEDV', 'Median value of owner-occupied homes', '$1000s')
+TARGET = Feature("MEDV", "Median value of owner-occupied homes", "$1000s")
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
 
 # %% ../nbs/00_data.ipynb #a80fa38a
 def load_boston():
     "The 506 Boston Housing rows as `(X, y)`: 13 features in `FEATURE_NAMES` order, and MEDV in $1000s."
     from mlxtend.data import boston_housing_data  # ships the CSV inside its wheel: no download
+
     X, y = boston_housing_data()
-    assert X.shape == (506, len(FEATURES)), f'unexpected Boston Housing shape {X.shape}'
+    assert X.shape == (506, len(FEATURES)), f"unexpected Boston Housing shape {X.shape}"
     return X, y
 
 # %% ../nbs/00_data.ipynb #91084e24
@@ -53,7 +63,20 @@ def data_card(X, y):
     rows = []
     for i, f in enumerate(FEATURES + (TARGET,)):
         col = y if f is TARGET else X[:, i]
-        domain = f'{f.choices}' if f.choices else f"[{f.low if f.low is not None else '-inf'}, {f.high if f.high is not None else 'inf'})"
-        rows.append(dict(name=f.name, meaning=f.meaning, unit=f.unit, domain=domain,
-                         min=float(col.min()), median=float(np.median(col)), max=float(col.max())))
+        domain = (
+            f"{f.choices}"
+            if f.choices
+            else f"[{f.low if f.low is not None else '-inf'}, {f.high if f.high is not None else 'inf'})"
+        )
+        rows.append(
+            dict(
+                name=f.name,
+                meaning=f.meaning,
+                unit=f.unit,
+                domain=domain,
+                min=float(col.min()),
+                median=float(np.median(col)),
+                max=float(col.max()),
+            )
+        )
     return rows

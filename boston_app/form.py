@@ -12,39 +12,65 @@ from .api import answer, service
 from .validation import ValidationError, shown, validate_row
 
 # %% ../nbs/05_form.ipynb #346e59d7
-bp = Blueprint('form', __name__)
+bp = Blueprint("form", __name__)
 
-def _fmt(x): return f'{x:g}'
+
+def _fmt(x):
+    return f"{x:g}"
+
 
 def page(values=None, errors=None, result=None, status=200):
     "The form page, with `values` in the inputs, `errors` beside their fields and `result` shown on top."
     svc = service()
     errors = errors or {}
-    values = {**{f['name']: _fmt(f['median']) for f in svc.schema.features}, **(values or {})}
+    values = {**{f["name"]: _fmt(f["median"]) for f in svc.schema.features}, **(values or {})}
     other = {k: v for k, v in errors.items() if k not in svc.schema.index}
-    return render_template('main.html', features=svc.schema.features, target=svc.target, values=values,
-                           errors=errors, other_errors=other, result=result), status
+    return render_template(
+        "main.html",
+        features=svc.schema.features,
+        target=svc.target,
+        values=values,
+        errors=errors,
+        other_errors=other,
+        result=result,
+    ), status
 
 # %% ../nbs/05_form.ipynb #14f7bb97
-FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
 
 def read_form():
     "The submitted form as a `MultiDict`, or `ValidationError` when its body cannot be read (bad UTF-8, broken multipart)."
     parser = request.make_form_data_parser()
-    parser.silent = False  # Flask's own parser would quietly give an empty form, and every feature its median
-    try: return parser.parse(request.stream, request.mimetype, request.content_length, request.mimetype_params)[1]
-    except ValueError as e: raise ValidationError({'form': f'could not be read ({shown(e, 80)})'}) from None
+    parser.silent = (
+        False  # Flask's own parser would quietly give an empty form, and every feature its median
+    )
+    try:
+        return parser.parse(
+            request.stream, request.mimetype, request.content_length, request.mimetype_params
+        )[1]
+    except ValueError as e:
+        raise ValidationError({"form": f"could not be read ({shown(e, 80)})"}) from None
 
-@bp.route('/', methods=['GET', 'POST'])
+
+@bp.route("/", methods=["GET", "POST"])
 def main():
     "Show the form; on POST, validate it, predict, and show the form again with the answer or the errors."
-    if request.method != 'POST': return page()  # GET, and HEAD which Flask routes with it
+    if request.method != "POST":
+        return page()  # GET, and HEAD which Flask routes with it
     if request.mimetype not in FORM_TYPES:
-        return page(errors={'form': 'must be sent as an HTML form (application/x-www-form-urlencoded)'}, status=415)
-    try: form = read_form()
-    except ValidationError as e: return page(errors=e.fields, status=400)
+        return page(
+            errors={"form": "must be sent as an HTML form (application/x-www-form-urlencoded)"},
+            status=415,
+        )
+    try:
+        form = read_form()
+    except ValidationError as e:
+        return page(errors=e.fields, status=400)
     entered = {k: form[k] for k in form if k in service().schema.index}
-    try: row = validate_row(service().schema, form, [k for k, v in form.lists() if len(v) > 1])
-    except ValidationError as e: return page(entered, e.fields, status=400)
+    try:
+        row = validate_row(service().schema, form, [k for k, v in form.lists() if len(v) > 1])
+    except ValidationError as e:
+        return page(entered, e.fields, status=400)
     prediction = float(service().model.predict([row.values])[0])
     return page(entered, result=answer(row, prediction))

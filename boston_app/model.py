@@ -7,11 +7,12 @@ __all__ = ['CARD_KEYS', 'FEATURE_KEYS', 'ENGINES', 'ModelError', 'default_model_
            'check_versions', 'Model', 'load_model']
 
 # %% ../nbs/02_model_file.ipynb #507f7bd5
-import json, pickle
-from importlib.metadata import version, PackageNotFoundError
+import hashlib
+import json
+import pickle
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import hashlib
 import numpy as np
 
 # %% ../nbs/02_model_file.ipynb #a03db497
@@ -21,32 +22,55 @@ class ModelError(Exception):
 # %% ../nbs/02_model_file.ipynb #0bdb461d
 def default_model_dir():
     "The `model/` folder beside the package (the service's configuration may name another: `BOSTON_MODEL_DIR`)."
-    return Path(__file__).resolve().parent.parent/'model'
+    return Path(__file__).resolve().parent.parent / "model"
 
 # %% ../nbs/02_model_file.ipynb #a93b4021
-CARD_KEYS = ('features', 'target', 'metrics', 'versions', 'artifacts')
-FEATURE_KEYS = ('name', 'meaning', 'unit', 'median', 'train_min', 'train_max')
+CARD_KEYS = ("features", "target", "metrics", "versions", "artifacts")
+FEATURE_KEYS = ("name", "meaning", "unit", "median", "train_min", "train_max")
+
 
 def _feature_ok(f):
-    return isinstance(f, dict) and all(k in f for k in FEATURE_KEYS) and all(
-        isinstance(f[k], (int, float)) and not isinstance(f[k], bool) for k in ('median', 'train_min', 'train_max'))
+    return (
+        isinstance(f, dict)
+        and all(k in f for k in FEATURE_KEYS)
+        and all(
+            isinstance(f[k], (int, float)) and not isinstance(f[k], bool)
+            for k in ("median", "train_min", "train_max")
+        )
+    )
+
 
 def read_card(model_dir):
     "The model card `model_dir/model.json` as a dict, checked for the keys the service needs."
-    path = Path(model_dir)/'model.json'
-    try: card = json.loads(path.read_text())
-    except FileNotFoundError: raise ModelError(f'{path}: missing; train the model first (make model)') from None
-    except (ValueError, UnicodeDecodeError) as e: raise ModelError(f'{path}: not valid JSON ({e})') from None
-    except OSError as e: raise ModelError(f'{path}: cannot be read ({e.strerror})') from None
+    path = Path(model_dir) / "model.json"
+    try:
+        card = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ModelError(f"{path}: missing; train the model first (make model)") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ModelError(f"{path}: not valid JSON ({e})") from None
+    except OSError as e:
+        raise ModelError(f"{path}: cannot be read ({e.strerror})") from None
     missing = [k for k in CARD_KEYS if not isinstance(card, dict) or k not in card]
-    if missing: raise ModelError(f'{path}: not a model card, missing {missing}')
-    feats = card['features']
+    if missing:
+        raise ModelError(f"{path}: not a model card, missing {missing}")
+    feats = card["features"]
     if not feats or not isinstance(feats, list) or not all(map(_feature_ok, feats)):
-        raise ModelError(f'{path}: "features" must be a non-empty list of feature objects with {", ".join(FEATURE_KEYS)}'
-                         ' (median and training range as numbers)')
-    if not isinstance(card['versions'], dict) or not isinstance(card['artifacts'], dict) or not all(
-            isinstance(a, dict) and isinstance(a.get('sha256'), str) for a in card['artifacts'].values()):
-        raise ModelError(f'{path}: "versions" must be an object, and "artifacts" must give each file its "sha256"')
+        raise ModelError(
+            f'{path}: "features" must be a non-empty list of feature objects with {", ".join(FEATURE_KEYS)}'
+            " (median and training range as numbers)"
+        )
+    if (
+        not isinstance(card["versions"], dict)
+        or not isinstance(card["artifacts"], dict)
+        or not all(
+            isinstance(a, dict) and isinstance(a.get("sha256"), str)
+            for a in card["artifacts"].values()
+        )
+    ):
+        raise ModelError(
+            f'{path}: "versions" must be an object, and "artifacts" must give each file its "sha256"'
+        )
     return card
 
 # %% ../nbs/02_model_file.ipynb #d1fb2635
@@ -57,64 +81,100 @@ def sha256(path):
 # %% ../nbs/02_model_file.ipynb #bc67ec0d
 def verify_file(model_dir, card, name):
     "Path of artifact `name`, after checking it exists and its SHA-256 matches the card."
-    path = Path(model_dir)/name
-    expected = card['artifacts'].get(name, {}).get('sha256')
-    if expected is None: raise ModelError(f'{path}: not listed in the model card')
-    if not path.is_file(): raise ModelError(f'{path}: missing (the card lists it)')
-    try: found = sha256(path)
-    except OSError as e: raise ModelError(f'{path}: cannot be read ({e.strerror})') from None
+    path = Path(model_dir) / name
+    expected = card["artifacts"].get(name, {}).get("sha256")
+    if expected is None:
+        raise ModelError(f"{path}: not listed in the model card")
+    if not path.is_file():
+        raise ModelError(f"{path}: missing (the card lists it)")
+    try:
+        found = sha256(path)
+    except OSError as e:
+        raise ModelError(f"{path}: cannot be read ({e.strerror})") from None
     if found != expected:
-        raise ModelError(f'{path}: SHA-256 mismatch, expected {expected}, found {found}; the file changed after training')
+        raise ModelError(
+            f"{path}: SHA-256 mismatch, expected {expected}, found {found}; the file changed after training"
+        )
     return path
 
 # %% ../nbs/02_model_file.ipynb #9499beb8
 def check_versions(model_dir, card):
     "Refuse to go on when the installed scikit-learn is not the one recorded in the card."
-    want = card['versions'].get('scikit-learn')
-    try: have = version('scikit-learn')
-    except PackageNotFoundError: have = 'not installed'
+    want = card["versions"].get("scikit-learn")
+    try:
+        have = version("scikit-learn")
+    except PackageNotFoundError:
+        have = "not installed"
     if have != want:
-        raise ModelError(f'{Path(model_dir)/"model.pkl"}: written by scikit-learn {want}, but {have} is installed; '
-                         f'install scikit-learn=={want} or retrain')
+        raise ModelError(
+            f"{Path(model_dir) / 'model.pkl'}: written by scikit-learn {want}, but {have} is installed; "
+            f"install scikit-learn=={want} or retrain"
+        )
 
 # %% ../nbs/02_model_file.ipynb #4ad77316
-ENGINES = ('onnx', 'sklearn')
+ENGINES = ("onnx", "sklearn")
+
 
 class Model:
     "A verified model: its card, its feature names in order, and `predict(rows) -> MEDV in $1000s`."
+
     def __init__(self, card, predict, engine, model_dir):
-        self.card, self.predict, self.engine, self.model_dir = card, predict, engine, Path(model_dir)
-        self.features = [f['name'] for f in card['features']]
-    def __repr__(self): return f'Model({self.engine}, {len(self.features)} features, {self.model_dir})'
+        self.card, self.predict, self.engine, self.model_dir = (
+            card,
+            predict,
+            engine,
+            Path(model_dir),
+        )
+        self.features = [f["name"] for f in card["features"]]
+
+    def __repr__(self):
+        return f"Model({self.engine}, {len(self.features)} features, {self.model_dir})"
 
 # %% ../nbs/02_model_file.ipynb #9e4e1553
 def _sklearn_predict(path, n_features):
-    with open(path, 'rb') as f: rf = pickle.load(f)  # safe only because verify_file checked the SHA-256 first
-    if getattr(rf, 'n_features_in_', None) != n_features:
-        raise ModelError(f'{path}: model expects {getattr(rf, "n_features_in_", "?")} features, the card lists {n_features}')
+    with open(path, "rb") as f:
+        rf = pickle.load(f)  # safe only because verify_file checked the SHA-256 first
+    if getattr(rf, "n_features_in_", None) != n_features:
+        raise ModelError(
+            f"{path}: model expects {getattr(rf, 'n_features_in_', '?')} features, the card lists {n_features}"
+        )
     return lambda rows: rf.predict(rows)
+
 
 def _onnx_predict(path, n_features):
     import onnxruntime as ort
+
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = opts.inter_op_num_threads = 1  # one thread per call: gunicorn runs several workers
-    try: sess = ort.InferenceSession(str(path), opts, providers=['CPUExecutionProvider'])
-    except Exception as e: raise ModelError(f'{path}: onnxruntime cannot load it ({str(e).splitlines()[0]})') from None
-    name, outputs = sess.get_inputs()[0].name, [sess.get_outputs()[0].name]  # looked up once, not per request
+    opts.intra_op_num_threads = opts.inter_op_num_threads = (
+        1  # one thread per call: gunicorn runs several workers
+    )
+    try:
+        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as e:
+        raise ModelError(f"{path}: onnxruntime cannot load it ({str(e).splitlines()[0]})") from None
+    name, outputs = (
+        sess.get_inputs()[0].name,
+        [sess.get_outputs()[0].name],
+    )  # looked up once, not per request
     options = ort.RunOptions()  # made once: else every call builds one
+
     def predict(rows):
         x = np.asarray(rows, dtype=np.float32)
         return sess.run(outputs, {name: x}, options)[0][:, 0].astype(np.float64)
+
     return predict
 
 # %% ../nbs/02_model_file.ipynb #a5916abc
-def load_model(model_dir=None, engine='onnx'):
+def load_model(model_dir=None, engine="onnx"):
     "Read the card, verify every artifact and the scikit-learn version, then load `engine`'s model file."
     model_dir = Path(model_dir or default_model_dir())
-    if engine not in ENGINES: raise ModelError(f'engine {engine!r} is not one of {ENGINES}')
+    if engine not in ENGINES:
+        raise ModelError(f"engine {engine!r} is not one of {ENGINES}")
     card = read_card(model_dir)
-    paths = {name: verify_file(model_dir, card, name) for name in card['artifacts']}
+    paths = {name: verify_file(model_dir, card, name) for name in card["artifacts"]}
     check_versions(model_dir, card)
-    n = len(card['features'])
-    load = _onnx_predict if engine == 'onnx' else _sklearn_predict
-    return Model(card, load(paths[f'model.{"onnx" if engine == "onnx" else "pkl"}'], n), engine, model_dir)
+    n = len(card["features"])
+    load = _onnx_predict if engine == "onnx" else _sklearn_predict
+    return Model(
+        card, load(paths[f"model.{'onnx' if engine == 'onnx' else 'pkl'}"], n), engine, model_dir
+    )

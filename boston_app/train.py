@@ -6,62 +6,97 @@
 __all__ = ['select_features', 'train_forest', 'evaluate', 'to_onnx_bytes', 'feature_card', 'save_model']
 
 # %% ../nbs/01_train.ipynb #4e599c91
-import hashlib, json, pickle, platform
+import hashlib
+import json
+import pickle
+import platform
 from dataclasses import asdict
-from pathlib import Path
 from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
-from .data import FEATURES, FEATURE_NAMES, TARGET
+from .data import FEATURE_NAMES, FEATURES, TARGET
 
 # %% ../nbs/01_train.ipynb #f8a492a6
 def select_features(X, names=None):
     "Columns of `X` for `names` (all of `FEATURE_NAMES` when `None`), and the matching `Feature`s."
     names = list(FEATURE_NAMES if names is None else names)
     unknown = [n for n in names if n not in FEATURE_NAMES]
-    if unknown: raise ValueError(f'unknown feature(s) {unknown}; known: {list(FEATURE_NAMES)}')
+    if unknown:
+        raise ValueError(f"unknown feature(s) {unknown}; known: {list(FEATURE_NAMES)}")
     idx = [FEATURE_NAMES.index(n) for n in names]
     return X[:, idx], [FEATURES[i] for i in idx]
 
 # %% ../nbs/01_train.ipynb #590d07fe
 def train_forest(X, y, n_estimators=100, random_state=42):
     "A `RandomForestRegressor` fitted on `X`, `y` with a fixed seed."
-    return RandomForestRegressor(n_estimators=n_estimators, random_state=random_state, n_jobs=1).fit(X, y)
+    return RandomForestRegressor(
+        n_estimators=n_estimators, random_state=random_state, n_jobs=1
+    ).fit(X, y)
 
 # %% ../nbs/01_train.ipynb #4efc2136
 def evaluate(model, X, y):
     "Held-out R², RMSE and MAE (the last two in $1000s) of `model` on `X`, `y`."
     p = model.predict(X)
-    return dict(r2=float(r2_score(y, p)), rmse=float(np.sqrt(mean_squared_error(y, p))),
-                mae=float(mean_absolute_error(y, p)), n_test=int(len(y)), unit=TARGET.unit)
+    return dict(
+        r2=float(r2_score(y, p)),
+        rmse=float(np.sqrt(mean_squared_error(y, p))),
+        mae=float(mean_absolute_error(y, p)),
+        n_test=int(len(y)),
+        unit=TARGET.unit,
+    )
 
 # %% ../nbs/01_train.ipynb #dd4504af
 def to_onnx_bytes(model, n_features):
     "`model` converted to ONNX (float32 input named `X`), serialised."
     from skl2onnx import to_onnx
-    onx = to_onnx(model, np.zeros((1, n_features), dtype=np.float32), target_opset={'': 17, 'ai.onnx.ml': 3})
+
+    onx = to_onnx(
+        model, np.zeros((1, n_features), dtype=np.float32), target_opset={"": 17, "ai.onnx.ml": 3}
+    )
     return onx.SerializeToString()
 
 # %% ../nbs/01_train.ipynb #15ad22d5
 def feature_card(feats, X_train):
     "The card's feature list: each `Feature` with its median, min and max in the training rows."
-    return [dict(asdict(f), median=float(np.median(X_train[:, i])), train_min=float(X_train[:, i].min()),
-                 train_max=float(X_train[:, i].max())) for i, f in enumerate(feats)]
+    return [
+        dict(
+            asdict(f),
+            median=float(np.median(X_train[:, i])),
+            train_min=float(X_train[:, i].min()),
+            train_max=float(X_train[:, i].max()),
+        )
+        for i, f in enumerate(feats)
+    ]
 
 # %% ../nbs/01_train.ipynb #e580bede
 def save_model(model, output_dir, feats, X_train, metrics, params):
     "Write `model.pkl`, `model.onnx` and the card `model.json` to `output_dir`; return the card."
-    out = Path(output_dir); out.mkdir(parents=True, exist_ok=True)
-    blobs = {'model.pkl': pickle.dumps(model, protocol=5), 'model.onnx': to_onnx_bytes(model, len(feats))}
-    for name, blob in blobs.items(): (out/name).write_bytes(blob)
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    blobs = {
+        "model.pkl": pickle.dumps(model, protocol=5),
+        "model.onnx": to_onnx_bytes(model, len(feats)),
+    }
+    for name, blob in blobs.items():
+        (out / name).write_bytes(blob)
     card = dict(
-        name='boston-housing-random-forest', description='Random forest predicting MEDV from Boston Housing features',
-        target=asdict(TARGET), features=feature_card(feats, X_train), metrics=metrics, params=params,
-        versions={'python': '.'.join(platform.python_version_tuple()[:2]),
-                  **{p: version(p) for p in ('scikit-learn', 'numpy', 'skl2onnx', 'onnx')}},
-        artifacts={n: dict(sha256=hashlib.sha256(b).hexdigest(), bytes=len(b)) for n, b in blobs.items()})
-    (out/'model.json').write_text(json.dumps(card, indent=2) + '\n')
+        name="boston-housing-random-forest",
+        description="Random forest predicting MEDV from Boston Housing features",
+        target=asdict(TARGET),
+        features=feature_card(feats, X_train),
+        metrics=metrics,
+        params=params,
+        versions={
+            "python": ".".join(platform.python_version_tuple()[:2]),
+            **{p: version(p) for p in ("scikit-learn", "numpy", "skl2onnx", "onnx")},
+        },
+        artifacts={
+            n: dict(sha256=hashlib.sha256(b).hexdigest(), bytes=len(b)) for n, b in blobs.items()
+        },
+    )
+    (out / "model.json").write_text(json.dumps(card, indent=2) + "\n")
     return card

@@ -7,7 +7,10 @@ __all__ = ['NUMBER', 'MAX_UNKNOWN', 'MAX_BATCH', 'ValidationError', 'shown', 'to
            'range_warning', 'unknown_fields', 'Row', 'validate_row', 'validate_batch']
 
 # %% ../nbs/03_validation.ipynb #e22fdf68
-import difflib, math, operator, re
+import difflib
+import math
+import operator
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,81 +18,120 @@ import numpy as np
 # %% ../nbs/03_validation.ipynb #9a322379
 class ValidationError(ValueError):
     "Bad input: `fields` maps each offending field (or `body`) to what is wrong with it."
+
     def __init__(self, fields):
         self.fields = dict(fields)
-        super().__init__('; '.join(f'{k}: {v}' for k, v in self.fields.items()))
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.fields.items()))
 
 # %% ../nbs/03_validation.ipynb #99c68c2f
 def shown(text, limit=40):
     "`text` cut to `limit` characters, for echoing user input back in a message."
     text = str(text)
-    return text if len(text) <= limit else text[:limit] + '…'
+    return text if len(text) <= limit else text[:limit] + "…"
 
 # %% ../nbs/03_validation.ipynb #e4c39abc
-NUMBER = re.compile(r'[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?', re.ASCII)  # ASCII digits only: float() would also take '١٢'
+NUMBER = re.compile(
+    r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII
+)  # ASCII digits only: float() would also take '١٢'
+
 
 def to_number(value):
     "`value` as a finite float, or `ValueError` saying why it is not one."
-    if type(value) is str and value.isascii() and '_' not in value:  # the usual text, at the cost of one float()
-        try: x = float(value)
-        except ValueError: pass
+    if (
+        type(value) is str and value.isascii() and "_" not in value
+    ):  # the usual text, at the cost of one float()
+        try:
+            x = float(value)
+        except ValueError:
+            pass
         else:
-            if math.isfinite(x): return x
-    if type(value) is float: x = value  # the usual cases first: a JSON number with a fraction needs nothing,
-    elif isinstance(value, str):        # and text that spells a number goes straight to float()
+            if math.isfinite(x):
+                return x
+    if type(value) is float:
+        x = value  # the usual cases first: a JSON number with a fraction needs nothing,
+    elif isinstance(value, str):  # and text that spells a number goes straight to float()
         s = value.strip()
         if not NUMBER.fullmatch(s):
-            if not s: raise ValueError('is empty; give a number')
-            if s.lower().lstrip('+-') in ('nan', 'inf', 'infinity'): raise ValueError('must be a finite number')
-            raise ValueError(f'must be a number, got {shown(value)!r}')
+            if not s:
+                raise ValueError("is empty; give a number")
+            if s.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+                raise ValueError("must be a finite number")
+            raise ValueError(f"must be a number, got {shown(value)!r}")
         x = float(s)
-    elif isinstance(value, bool): raise ValueError('must be a number, not true/false')
+    elif isinstance(value, bool):
+        raise ValueError("must be a number, not true/false")
     elif isinstance(value, (int, float)):
-        try: x = float(value)
-        except OverflowError: raise ValueError('is too large') from None
-    elif value is None: raise ValueError('must be a number, not null')
-    else: raise ValueError(f'must be a number, not a {"list" if isinstance(value, list) else "JSON object"}')
-    if not math.isfinite(x): raise ValueError('must be a finite number' if x != x else 'is too large')
+        try:
+            x = float(value)
+        except OverflowError:
+            raise ValueError("is too large") from None
+    elif value is None:
+        raise ValueError("must be a number, not null")
+    else:
+        raise ValueError(
+            f"must be a number, not a {'list' if isinstance(value, list) else 'JSON object'}"
+        )
+    if not math.isfinite(x):
+        raise ValueError("must be a finite number" if x != x else "is too large")
     return x
 
 # %% ../nbs/03_validation.ipynb #b6c75d82
 def _plain(f):
     "The interval of values that are possible and inside the training range: valid, and no warning to give."
-    if f.get('choices'): return (math.inf, -math.inf)  # empty: a feature with choices is always checked in full
-    low, high = f.get('low'), f.get('high')
-    return (max(f['train_min'], -math.inf if low is None else low), min(f['train_max'], math.inf if high is None else high))
+    if f.get("choices"):
+        return (math.inf, -math.inf)  # empty: a feature with choices is always checked in full
+    low, high = f.get("low"), f.get("high")
+    return (
+        max(f["train_min"], -math.inf if low is None else low),
+        min(f["train_max"], math.inf if high is None else high),
+    )
+
 
 @dataclass
 class Schema:
     "The card's features, ready for validation."
+
     features: list
+
     def __post_init__(self):
-        self.names = [f['name'] for f in self.features]
+        self.names = [f["name"] for f in self.features]
         self.index = {n: i for i, n in enumerate(self.names)}
-        self.medians = [f['median'] for f in self.features]
+        self.medians = [f["median"] for f in self.features]
         self.plain = [_plain(f) for f in self.features]
-        self.low, self.high = np.array(self.plain).T  # the same intervals as arrays, for a whole batch at once
+        self.low, self.high = np.array(
+            self.plain
+        ).T  # the same intervals as arrays, for a whole batch at once
+
     @classmethod
-    def from_card(cls, card): return cls(card['features'])
+    def from_card(cls, card):
+        return cls(card["features"])
 
 # %% ../nbs/03_validation.ipynb #03ebdcab
-def _fmt(x): return f'{x:g}'
+def _fmt(x):
+    return f"{x:g}"
+
 
 def domain_error(f, x):
     "Why `x` is outside feature `f`'s physical domain, or `None`."
-    if f.get('choices') and x not in f['choices']: return f'must be {" or ".join(map(_fmt, f["choices"]))}'
-    if f.get('low') is not None and x < f['low']: return f'must be at least {_fmt(f["low"])}'
-    if f.get('high') is not None and x > f['high']: return f'must be at most {_fmt(f["high"])}'
+    if f.get("choices") and x not in f["choices"]:
+        return f"must be {' or '.join(map(_fmt, f['choices']))}"
+    if f.get("low") is not None and x < f["low"]:
+        return f"must be at least {_fmt(f['low'])}"
+    if f.get("high") is not None and x > f["high"]:
+        return f"must be at most {_fmt(f['high'])}"
 
 # %% ../nbs/03_validation.ipynb #92215377
 def range_warning(f, x):
     "A warning when `x` is possible but outside the range the model was trained on, else `None`."
-    if not f['train_min'] <= x <= f['train_max']:
-        return (f'{f["name"]} = {_fmt(x)} is outside the training range {_fmt(f["train_min"])} to '
-                f'{_fmt(f["train_max"])}; the prediction is an extrapolation')
+    if not f["train_min"] <= x <= f["train_max"]:
+        return (
+            f"{f['name']} = {_fmt(x)} is outside the training range {_fmt(f['train_min'])} to "
+            f"{_fmt(f['train_max'])}; the prediction is an extrapolation"
+        )
 
 # %% ../nbs/03_validation.ipynb #c15f4ed8
 MAX_UNKNOWN = 10  # unknown fields named in one answer; the rest are counted
+
 
 def unknown_fields(schema, names):
     "Errors for `names` that are not features, each with the closest known name when there is one."
@@ -97,14 +139,18 @@ def unknown_fields(schema, names):
     unknown = [n for n in names if n not in schema.index]
     for n in unknown[:MAX_UNKNOWN]:
         close = difflib.get_close_matches(str(n).upper(), schema.names, n=1, cutoff=0.6)
-        errors[shown(n)] = 'unknown field' + (f'; did you mean {close[0]}?' if close else f'; known: {", ".join(schema.names)}')
-    if len(unknown) > MAX_UNKNOWN: errors['…'] = f'{len(unknown) - MAX_UNKNOWN} more unknown fields'
+        errors[shown(n)] = "unknown field" + (
+            f"; did you mean {close[0]}?" if close else f"; known: {', '.join(schema.names)}"
+        )
+    if len(unknown) > MAX_UNKNOWN:
+        errors["…"] = f"{len(unknown) - MAX_UNKNOWN} more unknown fields"
     return errors
 
 # %% ../nbs/03_validation.ipynb #b3f6eeaa
 @dataclass
 class Row:
     "A validated request: `values` in feature order, the `given` inputs, the `filled` names, and `warnings`."
+
     values: list
     given: dict
     filled: list
@@ -114,21 +160,33 @@ class Row:
 def validate_row(schema, row, repeated=()):
     "Validate the mapping `row` against `schema`: a `Row`, or `ValidationError` naming every bad field."
     errors = unknown_fields(schema, row) if len(row.keys() - schema.index.keys()) else {}
-    errors.update({shown(n): 'given more than once' for n in repeated})
+    errors.update({shown(n): "given more than once" for n in repeated})
     values, given, filled, warnings = list(schema.medians), {}, [], []
     for i, f in enumerate(schema.features):
-        name = f['name']
-        if name not in row: filled.append(name); continue
-        if name in errors: continue
-        try: x = to_number(row[name])
-        except ValueError as e: errors[name] = str(e); continue
+        name = f["name"]
+        if name not in row:
+            filled.append(name)
+            continue
+        if name in errors:
+            continue
+        try:
+            x = to_number(row[name])
+        except ValueError as e:
+            errors[name] = str(e)
+            continue
         low, high = schema.plain[i]
-        if low <= x <= high: values[i] = given[name] = x; continue  # the usual case, decided once per feature in Schema
+        if low <= x <= high:
+            values[i] = given[name] = x
+            continue  # the usual case, decided once per feature in Schema
         problem = domain_error(f, x)
-        if problem: errors[name] = problem; continue
+        if problem:
+            errors[name] = problem
+            continue
         values[i] = given[name] = x
-        if (w := range_warning(f, x)): warnings.append(w)
-    if errors: raise ValidationError(errors)
+        if w := range_warning(f, x):
+            warnings.append(w)
+    if errors:
+        raise ValidationError(errors)
     return Row(values, given, filled, warnings)
 
 # %% ../nbs/03_validation.ipynb #5599101a
@@ -136,39 +194,66 @@ MAX_BATCH = 1000
 
 _NUMBERS = {float, int}
 
+
 def _usual_rows(schema, instances):
     "Each row's values in feature order, and whether `validate_row` would take it as it is (every feature once, as a number needing no check or warning)."
     names, get = schema.names, operator.itemgetter(*schema.names)
-    if len(names) == 1: get = lambda r, one=get: (one(r),)  # itemgetter of one name gives the bare value
+    if len(names) == 1:
+        get = lambda r, one=get: (one(r),)  # itemgetter of one name gives the bare value
     rows, usual = [], []
     for r in instances:
-        try: row = get(r) if type(r) is dict and len(r) == len(names) else None  # (a row with a key twice is no plain dict)
-        except KeyError: row = None
+        try:
+            row = (
+                get(r) if type(r) is dict and len(r) == len(names) else None
+            )  # (a row with a key twice is no plain dict)
+        except KeyError:
+            row = None
         ok = row is not None and set(map(type, row)) <= _NUMBERS
-        rows.append(row if ok else schema.medians); usual.append(ok)
-    try: X = np.array(rows, dtype=np.float64)
-    except OverflowError: return rows, [False] * len(rows)  # an integer too large for a float: validate_row says so
+        rows.append(row if ok else schema.medians)
+        usual.append(ok)
+    try:
+        X = np.array(rows, dtype=np.float64)
+    except OverflowError:
+        return rows, [False] * len(rows)  # an integer too large for a float: validate_row says so
     inside = (X >= schema.low) & (X <= schema.high)
-    for j, f in enumerate(schema.features):  # a feature with choices (CHAS): one of them, and inside the training range
-        if f.get('choices'): inside[:, j] = np.isin(X[:, j], f['choices']) & (X[:, j] >= f['train_min']) & (X[:, j] <= f['train_max'])
+    for j, f in enumerate(
+        schema.features
+    ):  # a feature with choices (CHAS): one of them, and inside the training range
+        if f.get("choices"):
+            inside[:, j] = (
+                np.isin(X[:, j], f["choices"])
+                & (X[:, j] >= f["train_min"])
+                & (X[:, j] <= f["train_max"])
+            )
     return X.tolist(), (inside.all(axis=1) & usual).tolist()
+
 
 def validate_batch(schema, instances, max_batch=MAX_BATCH):
     "Validate a list of row mappings: `(values, warnings)`, or `ValidationError` naming `instances[i].FIELD`."
-    if not isinstance(instances, list): raise ValidationError({'instances': 'must be a list of feature objects'})
+    if not isinstance(instances, list):
+        raise ValidationError({"instances": "must be a list of feature objects"})
     if not 1 <= len(instances) <= max_batch:
-        raise ValidationError({'instances': f'must hold 1 to {max_batch} rows, got {len(instances)}'})
+        raise ValidationError(
+            {"instances": f"must hold 1 to {max_batch} rows, got {len(instances)}"}
+        )
     rows, usual = _usual_rows(schema, instances)
     values, warnings, errors = [], [], {}
     for i, inst in enumerate(instances):
-        if usual[i]: values.append(rows[i]); continue  # checked above, with the whole batch at once
-        if not isinstance(inst, dict): errors[f'instances[{i}]'] = 'must be a JSON object of features'; continue
-        try: r = validate_row(schema, inst, getattr(inst, 'repeated', ()))
+        if usual[i]:
+            values.append(rows[i])
+            continue  # checked above, with the whole batch at once
+        if not isinstance(inst, dict):
+            errors[f"instances[{i}]"] = "must be a JSON object of features"
+            continue
+        try:
+            r = validate_row(schema, inst, getattr(inst, "repeated", ()))
         except ValidationError as e:
-            errors.update({f'instances[{i}].{k}': v for k, v in e.fields.items()})
-            if len(errors) >= MAX_UNKNOWN: break
+            errors.update({f"instances[{i}].{k}": v for k, v in e.fields.items()})
+            if len(errors) >= MAX_UNKNOWN:
+                break
             continue
         values.append(r.values)
-        warnings.extend(f'instances[{i}]: {w}' for w in r.warnings[:MAX_UNKNOWN - len(warnings)])
-    if errors: raise ValidationError(errors)
+        warnings.extend(f"instances[{i}]: {w}" for w in r.warnings[: MAX_UNKNOWN - len(warnings)])
+    if errors:
+        raise ValidationError(errors)
     return values, warnings

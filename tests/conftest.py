@@ -1,4 +1,5 @@
-"""Shared fixtures: the app and its test client (Flask's tutorial style), a real gunicorn on loopback, a real browser."""
+"""Shared fixtures: the app and its test client (Flask's tutorial style), real gunicorn on loopback, a real browser."""
+
 import os
 import re
 import shutil
@@ -109,8 +110,14 @@ def start_server(env=None, args=(), cwd=ROOT, wait=True, timeout=30):
     port = free_port()
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"gunicorn-{port}.log", "w+")
     full_env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2", **(env or {})}
-    proc = subprocess.Popen([str(BIN / "gunicorn"), *args, "boston_app.app:app"], cwd=cwd, env=full_env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), *args, "boston_app.app:app"],
+        cwd=cwd,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     server = Server(proc, f"http://127.0.0.1:{port}", log)
     if wait:
         deadline = time.monotonic() + timeout
@@ -152,8 +159,15 @@ def live_server():
     stop_server(server)
 
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
@@ -161,6 +175,7 @@ def browser():
     """Debian's chromium, headless, driven by Playwright."""
     chromium = need("chromium", "the form is tested in a real browser")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
         yield b

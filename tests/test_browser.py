@@ -6,13 +6,13 @@ the error beside that field; and types a value the browser itself refuses (AGE 1
 The answered form is saved as a screenshot in a temporary folder (docs/form.png in the README is one such, copied
 by hand: tests never write into the working tree).
 """
+
 import re
 from urllib.parse import urlencode
 
 import pytest
 
 from boston_app.data import load_boston
-
 
 pytestmark = pytest.mark.slow
 
@@ -42,10 +42,12 @@ def fill(page, values, typed=("CRIM", "NOX")):
     """Type the decimals `typed` as a person would; set the others in one go (each Playwright call costs ~0.2 s)."""
     for name in typed:
         page.fill(f"#{name}", values[name])
-    page.evaluate("""values => { for (const [name, text] of Object.entries(values)) {
+    page.evaluate(
+        """values => { for (const [name, text] of Object.entries(values)) {
         const input = document.getElementById(name); input.value = text;
         input.dispatchEvent(new Event('input', {bubbles: true})); } }""",
-                  {k: v for k, v in values.items() if k not in typed})
+        {k: v for k, v in values.items() if k not in typed},
+    )
 
 
 def inputs(page):
@@ -103,7 +105,8 @@ def test_the_browser_itself_blocks_a_value_outside_the_domain(page, card):
     posts = []
     page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
     page.evaluate("""() => { window.refused = [];
-        for (const i of document.querySelectorAll('input')) i.addEventListener('invalid', e => refused.push(e.target.name)); }""")
+        for (const i of document.querySelectorAll('input'))
+            i.addEventListener('invalid', e => refused.push(e.target.name)); }""")
     page.click("button[type=submit]")
     page.wait_for_function("window.refused.length > 0")
     assert page.evaluate("window.refused") == ["AGE"]

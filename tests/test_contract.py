@@ -6,6 +6,7 @@ Flask's test client (fast, in-process). Feature names, medians, domains and trai
 model card (`GET /model`); the only names typed here are the lecture's own examples (CRIM, RM, AGE, DIS, NOX, NOAX,
 CHAS) and the rules' examples from the issue.
 """
+
 import json
 import re
 import subprocess
@@ -34,6 +35,7 @@ MAX_BODY = 1 << 20
 
 
 # ---------------------------------------------------------------- two transports, one interface
+
 
 @dataclass
 class Answer:
@@ -109,6 +111,7 @@ def medians(card):
 
 # ---------------------------------------------------------------- reading the form page
 
+
 class Page(HTMLParser):
     """What a person sees on the form page: inputs, labels, errors beside fields, the prediction, warnings."""
 
@@ -124,9 +127,19 @@ class Page(HTMLParser):
         classes = (a.get("class") or "").split()
         if tag == "input" and "name" in a:
             self.inputs[a["name"]] = a
-        kind = ("label" if tag == "label" else "prediction" if a.get("id") == "prediction" else
-                "error" if "error" in classes else "warning" if "warning" in classes else
-                "message" if "message" in classes else None)
+        kind = (
+            "label"
+            if tag == "label"
+            else "prediction"
+            if a.get("id") == "prediction"
+            else "error"
+            if "error" in classes
+            else "warning"
+            if "warning" in classes
+            else "message"
+            if "message" in classes
+            else None
+        )
         if kind and self._capture is None:
             self._capture = (tag, kind, a.get("for") or a.get("id"), [])
 
@@ -141,7 +154,7 @@ class Page(HTMLParser):
             if kind == "label":
                 self.labels[ident] = text
             elif kind == "error" and ident and ident.endswith("-error"):
-                self.errors[ident[:-len("-error")]] = text
+                self.errors[ident[: -len("-error")]] = text
             elif kind == "error":
                 self.other_errors.append(text)
             elif kind == "warning":
@@ -161,6 +174,7 @@ def dollars(text):
 
 # ---------------------------------------------------------------- the four surfaces of one row of features
 
+
 def send(http, surface, pairs, body):
     """Send one row: `pairs` as a query string or form, `body` (JSON text of an object) as JSON or as a batch of one."""
     if surface == "query":
@@ -169,7 +183,7 @@ def send(http, surface, pairs, body):
         return http.request("POST", "/", data=urlencode(pairs), headers=FORM)
     if surface == "json":
         return http.request("POST", "/predict", data=body, headers=JSON)
-    return http.request("POST", "/predict", data='{"instances": [%s]}' % body, headers=JSON)
+    return http.request("POST", "/predict", data='{"instances": [' + body + "]}", headers=JSON)
 
 
 def error_fields(a, surface):
@@ -183,7 +197,7 @@ def error_fields(a, surface):
     fields = assert_error_shape(a)
     if surface == "batch":
         assert all(k.startswith("instances[0].") for k in fields), fields
-        return {k[len("instances[0]."):]: v for k, v in fields.items()}
+        return {k[len("instances[0].") :]: v for k, v in fields.items()}
     return fields
 
 
@@ -229,14 +243,25 @@ INVALID = [
     ("CHAS 2", [("CHAS", "2")], '{"CHAS": 2}', {"CHAS": "must be 0 or 1"}),
     ("percentage over 100", [("AGE", "150")], '{"AGE": 150}', {"AGE": "must be at most 100"}),
     ("percentage just over 100", [("LSTAT", "100.01")], '{"LSTAT": 100.01}', {"LSTAT": "must be at most 100"}),
-    ("markup is data", [("RM", "<script>alert(1)</script>")], '{"RM": "<script>alert(1)</script>"}',
-     {"RM": "must be a number"}),
+    (
+        "markup is data",
+        [("RM", "<script>alert(1)</script>")],
+        '{"RM": "<script>alert(1)</script>"}',
+        {"RM": "must be a number"},
+    ),
     ("markup as a field name", [("<b>x</b>", "1")], '{"<b>x</b>": 1}', {"<b>x</b>": "unknown field"}),
-    ("very long value", [("RM", "9" * 20 + "x" * 3000)], '{"RM": "%s"}' % ("9" * 20 + "x" * 3000),
-     {"RM": "must be a number"}),
-    ("several problems at once", [("NOAX", "1"), ("CHAS", "0.5"), ("AGE", "old")],
-     '{"NOAX": 1, "CHAS": 0.5, "AGE": "old"}',
-     {"NOAX": "did you mean NOX?", "CHAS": "must be 0 or 1", "AGE": "must be a number"}),
+    (
+        "very long value",
+        [("RM", "9" * 20 + "x" * 3000)],
+        '{"RM": "%s"}' % ("9" * 20 + "x" * 3000),
+        {"RM": "must be a number"},
+    ),
+    (
+        "several problems at once",
+        [("NOAX", "1"), ("CHAS", "0.5"), ("AGE", "old")],
+        '{"NOAX": 1, "CHAS": 0.5, "AGE": "old"}',
+        {"NOAX": "did you mean NOX?", "CHAS": "must be 0 or 1", "AGE": "must be a number"},
+    ),
 ]
 SURFACES = ["query", "json", "batch", "form"]
 
@@ -301,6 +326,7 @@ def test_every_feature_refuses_values_outside_its_domain(http, card, surface):
 
 # ---------------------------------------------------------------- GET /predict, the lecture's URL
 
+
 def test_lecture_get_url_answers_json_with_a_price(http, card, local_model):
     a = http.request("GET", LECTURE_URL)
     assert a.status == 200 and a.mimetype == "application/json"
@@ -319,7 +345,8 @@ def test_lecture_get_url_answers_json_with_a_price(http, card, local_model):
     assert p == pytest.approx(float(local_model.predict([row])[0]), abs=1e-5)
     # The lecture's sentence, with a unit this time.
     assert body["message"].startswith(
-        "The predicted price of the Boston house with CRIM = 0.0006, RM = 6.5, AGE = 65, DIS = 5 is $")
+        "The predicted price of the Boston house with CRIM = 0.0006, RM = 6.5, AGE = 65, DIS = 5 is $"
+    )
     assert f"${body['price_usd']:,}" in body["message"]
     # CRIM = 0.0006 is below the training minimum: answered, with a warning.
     crim = next(f for f in card["features"] if f["name"] == "CRIM")
@@ -357,6 +384,7 @@ def test_every_surface_gives_the_same_answer(http):
 
 # ---------------------------------------------------------------- POST /predict, one row and batches
 
+
 def batch_rows(card, n):
     """`n` different valid rows spread over the training ranges."""
     rows = []
@@ -366,13 +394,20 @@ def batch_rows(card, n):
             if f["choices"]:
                 row[f["name"]] = f["choices"][(i + j) % len(f["choices"])]
             else:
-                row[f["name"]] = round(f["train_min"] + (f["train_max"] - f["train_min"]) * ((7 * i + 13 * j) % 100) / 99, 4)
+                row[f["name"]] = round(
+                    f["train_min"] + (f["train_max"] - f["train_min"]) * ((7 * i + 13 * j) % 100) / 99, 4
+                )
         rows.append(row)
     return rows
 
 
 def test_post_json_single_row(http, card):
-    a = http.request("POST", "/predict", data='{"RM": 7.2, "LSTAT": 4.5}', headers={"Content-Type": "application/json; charset=utf-8"})
+    a = http.request(
+        "POST",
+        "/predict",
+        data='{"RM": 7.2, "LSTAT": 4.5}',
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
     assert a.status == 200
     assert a.json["inputs"]["RM"] == 7.2 and a.json["inputs"]["LSTAT"] == 4.5
     assert "RM" not in a.json["filled"] and len(a.json["filled"]) == len(card["features"]) - 2
@@ -423,15 +458,18 @@ def test_body_of_the_size_limit_is_read_one_byte_more_is_413(http):
 
 def chunked(data, size=1 << 16):
     """`data` as a generator: requests sends it with Transfer-Encoding: chunked and no Content-Length."""
-    return (data[i:i + size] for i in range(0, len(data), size))
+    return (data[i : i + size] for i in range(0, len(data), size))
 
 
-@pytest.mark.parametrize("path, start, ctype", [("/predict", '{"instances": [{}]}', "application/json"),
-                                                ("/", "CRIM=0.1", "application/x-www-form-urlencoded")])
+@pytest.mark.parametrize(
+    "path, start, ctype",
+    [("/predict", '{"instances": [{}]}', "application/json"), ("/", "CRIM=0.1", "application/x-www-form-urlencoded")],
+)
 def test_chunked_body_is_held_to_the_same_limit(live_server, path, start, ctype):
     """Without a Content-Length the limit still holds (Werkzeug alone would cut the body there and carry on)."""
-    post = lambda data: requests.post(live_server.url + path, data=chunked(data), headers={"Content-Type": ctype},
-                                      timeout=30)
+    post = lambda data: requests.post(
+        live_server.url + path, data=chunked(data), headers={"Content-Type": ctype}, timeout=30
+    )
     assert post(padded(start, MAX_BODY)).status_code == 200
     r = post(padded(start, MAX_BODY + 1))
     assert r.status_code == 413
@@ -460,8 +498,14 @@ BODIES = [
     ("batch row not an object", '{"instances": [6.5]}', "application/json", 400, "instances[0]", "JSON object"),
     ("batch with other keys", '{"instances": [{}], "RM": 6}', "application/json", 400, "body", "only"),
     ("instances given twice", '{"instances": [{}], "instances": [{}]}', "application/json", 400, "body", "once"),
-    ("second batch row invalid", '{"instances": [{"RM": 6}, {"NOAX": 1}]}', "application/json", 400,
-     "instances[1].NOAX", "did you mean NOX?"),
+    (
+        "second batch row invalid",
+        '{"instances": [{"RM": 6}, {"NOAX": 1}]}',
+        "application/json",
+        400,
+        "instances[1].NOAX",
+        "did you mean NOX?",
+    ),
 ]
 
 
@@ -482,6 +526,7 @@ def test_other_http_errors_are_json_too(http):
 
 
 # ---------------------------------------------------------------- /health, /model, /openapi.json
+
 
 def test_health(http, card):
     a = http.request("GET", "/health")
@@ -542,6 +587,7 @@ def test_openapi_document_is_valid_and_generated_from_the_card(http, card):
 
 # ---------------------------------------------------------------- the form
 
+
 def test_form_has_an_input_per_feature_from_the_card(http, card):
     a = http.request("GET", "/")
     assert a.status == 200 and a.mimetype == "text/html"
@@ -581,8 +627,10 @@ def test_form_error_sits_beside_its_field(http, card):
     assert "Traceback" not in a.text
 
 
-@pytest.mark.parametrize("body, ctype, status", [('{"CRIM": 0.1}', "application/json", 415),
-                                                  (b"CRIM=\xff", "application/x-www-form-urlencoded", 400)])
+@pytest.mark.parametrize(
+    "body, ctype, status",
+    [('{"CRIM": 0.1}', "application/json", 415), (b"CRIM=\xff", "application/x-www-form-urlencoded", 400)],
+)
 def test_form_refuses_what_is_not_a_readable_form_on_the_page(http, body, ctype, status):
     """Not a form (415), or a form that cannot be read (400): never a prediction at the medians."""
     a = http.request("POST", "/", data=body, headers={"Content-Type": ctype})
@@ -599,6 +647,7 @@ def test_form_body_over_the_limit_is_413_on_the_page(http):
 
 # ---------------------------------------------------------------- the server kept serving, and never answered 500
 
+
 def test_the_live_server_never_answered_500(live_server):
     """Run after everything above (same module, file order): no request produced a 500 or a traceback."""
     assert live_server.get("/health").status_code == 200
@@ -609,15 +658,18 @@ def test_the_live_server_never_answered_500(live_server):
 
 # ---------------------------------------------------------------- the README's usage section is real
 
+
 def test_readme_validation_table_is_generated_from_the_card():
-    out = subprocess.run([sys.executable, str(ROOT / "docs" / "usage.py"), "--table"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "usage.py"), "--table"], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() in (ROOT / "README.md").read_text()
 
 
 def test_readme_curl_examples_show_real_output(live_server):
     """Each `$ curl ...` example in README "Using the service" prints what the README shows, against a live server."""
     need("curl", "the README's examples are curl commands")
-    out = subprocess.run([sys.executable, str(ROOT / "docs" / "usage.py"), "--check", live_server.url],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "usage.py"), "--check", live_server.url], capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stdout + out.stderr

@@ -4,6 +4,7 @@ the Procfile's `web:` command run the way a dyno runs it. Heroku cannot be reach
 One module-scoped dyno serves every test below except the shutdown test, which stops it (it runs last).
 The figures (start to first 200, PSS of master + workers, installed size) are printed in `make test`'s output.
 """
+
 import json
 import os
 import re
@@ -36,6 +37,7 @@ def report(request):
     def write(line):
         with capture.global_and_fixture_disabled():
             print(f"\n[deploy] {line}", flush=True)
+
     return write
 
 
@@ -43,7 +45,7 @@ def web_command(procfile):
     """The command of the Procfile's `web:` process type."""
     for line in procfile.read_text().splitlines():
         if line.startswith("web:"):
-            return line[len("web:"):].strip()
+            return line[len("web:") :].strip()
     raise AssertionError("the Procfile has no web: line")
 
 
@@ -94,10 +96,27 @@ def shipped(tmp_path_factory, report):
     # For speed, our own pip installs into an environment without pip of its own, and skips compiling bytecode
     # (the buildpack compiles it): a third of the time. Imports then compile at boot, so the boot time is a worst case.
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
-                    "--disable-pip-version-check", "--no-compile", "-r", "requirements.txt"], cwd=app_dir, check=True)
-    report(f"installed size: {tree_bytes(venv) / 2**20:.0f} MiB (the environment from requirements.txt, "
-           "before bytecode caches)")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "-r",
+            "requirements.txt",
+        ],
+        cwd=app_dir,
+        check=True,
+    )
+    report(
+        f"installed size: {tree_bytes(venv) / 2**20:.0f} MiB (the environment from requirements.txt, "
+        "before bytecode caches)"
+    )
     return app_dir, venv
 
 
@@ -120,8 +139,14 @@ def dyno(shipped, tmp_path_factory):
     }
     out, err = open(logs / "stdout", "wb"), open(logs / "stderr", "wb")
     started = time.monotonic()
-    proc = subprocess.Popen(["sh", "-c", web_command(app_dir / "Procfile")], cwd=app_dir, env=env,
-                            stdout=out, stderr=err, start_new_session=True)
+    proc = subprocess.Popen(
+        ["sh", "-c", web_command(app_dir / "Procfile")],
+        cwd=app_dir,
+        env=env,
+        stdout=out,
+        stderr=err,
+        start_new_session=True,
+    )
     d = Dyno(proc, f"http://127.0.0.1:{port}", logs / "stdout", logs / "stderr")
     try:
         while True:
@@ -159,8 +184,21 @@ def test_lecture_url_and_form(dyno, client):
     assert isinstance(r.json()["prediction"], float)
     assert r.json()["prediction"] == want["prediction"]
     assert r.json()["message"].startswith("The predicted price of the Boston house with CRIM = 0.0006")
-    form = {"CRIM": "0.00632", "ZN": "18", "INDUS": "2.31", "CHAS": "0", "NOX": "0.538", "RM": "6.575",
-            "AGE": "65.2", "DIS": "4.09", "RAD": "1", "TAX": "296", "PTRATIO": "15.3", "B": "396.9", "LSTAT": "4.98"}
+    form = {
+        "CRIM": "0.00632",
+        "ZN": "18",
+        "INDUS": "2.31",
+        "CHAS": "0",
+        "NOX": "0.538",
+        "RM": "6.575",
+        "AGE": "65.2",
+        "DIS": "4.09",
+        "RAD": "1",
+        "TAX": "296",
+        "PTRATIO": "15.3",
+        "B": "396.9",
+        "LSTAT": "4.98",
+    }
     r = requests.post(dyno.url + "/", data=form, timeout=10)
     want = client.post("/predict", json={k: float(v) for k, v in form.items()}).json
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
@@ -176,8 +214,10 @@ def test_memory_within_dyno(dyno, report):
     assert len(workers) == 2, "WEB_CONCURRENCY=2 gives two workers"
     master_kib, worker_kib = pss_kib(dyno.master), [pss_kib(p) for p in workers]
     total = (master_kib + sum(worker_kib)) / 1024
-    report(f"memory: {total:.0f} MiB PSS, master + 2 workers (master {master_kib / 1024:.0f}, workers "
-           f"{', '.join(f'{k / 1024:.0f}' for k in worker_kib)}; budget {HEROKU_MEMORY_BUDGET} of the dyno's 512)")
+    report(
+        f"memory: {total:.0f} MiB PSS, master + 2 workers (master {master_kib / 1024:.0f}, workers "
+        f"{', '.join(f'{k / 1024:.0f}' for k in worker_kib)}; budget {HEROKU_MEMORY_BUDGET} of the dyno's 512)"
+    )
     assert total < HEROKU_MEMORY_BUDGET
 
 
@@ -193,9 +233,14 @@ def test_behind_the_router(dyno):
     """Heroku's router speaks https to the client and http to the dyno, and says so in X-Forwarded-Proto/-For."""
     own = dyno.get("/openapi.json").json()["servers"]
     assert own == [{"url": dyno.url}]
-    headers = {"Host": "boston-app-demo.herokuapp.com", "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443",
-               # a client that sends its own X-Forwarded-For: the router appends the address it really saw
-               "X-Forwarded-For": "198.51.100.1, 203.0.113.7", "User-Agent": "router-rehearsal"}
+    headers = {
+        "Host": "boston-app-demo.herokuapp.com",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Port": "443",
+        # a client that sends its own X-Forwarded-For: the router appends the address it really saw
+        "X-Forwarded-For": "198.51.100.1, 203.0.113.7",
+        "User-Agent": "router-rehearsal",
+    }
     r = dyno.get("/openapi.json", headers=headers)
     assert r.json()["servers"] == [{"url": "https://boston-app-demo.herokuapp.com"}]
     # The access log names the client the router saw (the last hop), not the spoofed first entry.
@@ -206,8 +251,12 @@ def test_behind_the_router(dyno):
 def test_client_cannot_set_wsgi_variables_through_the_router(dyno):
     """The buildpack trusts every peer's forwarding headers (FORWARDED_ALLOW_IPS='*'), and the router passes a
     client's headers on: gunicorn must still map none of them into SCRIPT_NAME or PATH_INFO."""
-    headers = {"SCRIPT_NAME": "/evil", "PATH_INFO": "/model", "X-Forwarded-Proto": "https",
-               "Host": "boston-app-demo.herokuapp.com"}
+    headers = {
+        "SCRIPT_NAME": "/evil",
+        "PATH_INFO": "/model",
+        "X-Forwarded-Proto": "https",
+        "Host": "boston-app-demo.herokuapp.com",
+    }
     r = dyno.get("/openapi.json", headers=headers)
     assert r.status_code == 200
     assert r.json()["servers"] == [{"url": "https://boston-app-demo.herokuapp.com"}]  # no /evil prefix
@@ -219,7 +268,7 @@ def access_line(dyno, user_agent):
     deadline = time.monotonic() + 10
     while user_agent not in dyno.stdout() and time.monotonic() < deadline:
         time.sleep(0.05)
-    return next(l for l in dyno.stdout().splitlines() if user_agent in l)
+    return next(line for line in dyno.stdout().splitlines() if user_agent in line)
 
 
 ROUTER_REQUEST_ID = "5a1e7f3c-0b9d-4e2a-8c61-3f0d2b7e9a14"  # the router's id for one request: a UUID
@@ -289,8 +338,10 @@ def test_graceful_shutdown(dyno, report):
     body = json.dumps({"instances": [{"RM": 6 + i / 1000, "LSTAT": 5} for i in range(1000)]}).encode()
     # A slow request: the client sends the headers and half the body, so a worker is busy with it when SIGTERM comes.
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
-    s.sendall(b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-              b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:len(body) // 2])
+    s.sendall(
+        b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body[: len(body) // 2]
+    )
     deadline = time.monotonic() + 10
     while not accepted(port, s.getsockname()[1], workers):
         assert time.monotonic() < deadline, "no worker accepted the request"
@@ -312,7 +363,7 @@ def test_graceful_shutdown(dyno, report):
     assert idle.recv(65536) == b""  # the idle connection is closed at once, without a word (no 500)
     idle_closed = time.monotonic() - sigterm
     idle.close()
-    s.sendall(body[len(body) // 2:])
+    s.sendall(body[len(body) // 2 :])
     response = b""
     while chunk := s.recv(65536):
         response += chunk
@@ -322,8 +373,10 @@ def test_graceful_shutdown(dyno, report):
     assert len(json.loads(payload)["predictions"]) == 1000
     returncode = dyno.proc.wait(HEROKU_SIGTERM_LIMIT)  # `sh -c` exits with the master's status
     took = time.monotonic() - sigterm
-    report(f"graceful shutdown: {took:.1f} s from SIGTERM to the master's exit (limit 30 s); an idle keep-alive "
-           f"connection closed after {idle_closed:.1f} s")
+    report(
+        f"graceful shutdown: {took:.1f} s from SIGTERM to the master's exit (limit 30 s); an idle keep-alive "
+        f"connection closed after {idle_closed:.1f} s"
+    )
     assert returncode == 0, dyno.stderr()
     assert idle_closed < 2  # not after keepalive (95 s) or graceful_timeout (25 s)
     assert took < 5

@@ -7,6 +7,7 @@ traceback in the server's log, and the server answers correctly afterwards.
 Requests go out over raw sockets: `requests` would re-encode query strings, fix content types and refuse to send
 invalid UTF-8, which is exactly what this file needs to send.
 """
+
 import json
 import re
 import socket
@@ -27,6 +28,7 @@ MB10 = 10 * 1024 * 1024
 
 
 # ------------------------------------------------------------------------------------------ raw HTTP
+
 
 @dataclass
 class Reply:
@@ -75,6 +77,7 @@ def _sendall(sock, data, half_close=False):
 
 # ------------------------------------------------------------------------------------------ the corpus
 
+
 @dataclass
 class Case:
     id: str
@@ -93,18 +96,38 @@ def g(id, query, status=400, fields=(), echo=None):
 
 
 def p(id, body, status=400, fields=(), content_type=JSON_T, echo=None, headers=(), half_close=False):
-    return Case(id, "POST /predict", status, body if isinstance(body, bytes) else body.encode(), content_type,
-                fields, echo, headers, half_close)
+    return Case(
+        id,
+        "POST /predict",
+        status,
+        body if isinstance(body, bytes) else body.encode(),
+        content_type,
+        fields,
+        echo,
+        headers,
+        half_close,
+    )
 
 
 def f(id, body, status=400, fields=(), content_type=FORM_T, echo=None, headers=(), half_close=False):
-    return Case(id, "POST /", status, body if isinstance(body, bytes) else body.encode(), content_type, fields, echo,
-                headers, half_close)
+    return Case(
+        id,
+        "POST /",
+        status,
+        body if isinstance(body, bytes) else body.encode(),
+        content_type,
+        fields,
+        echo,
+        headers,
+        half_close,
+    )
 
 
 def chunked(data, size=1 << 16):
-    return b"".join(b"%x\r\n" % len(data[i:i + size]) + data[i:i + size] + b"\r\n"
-                    for i in range(0, len(data), size)) + b"0\r\n\r\n"
+    return (
+        b"".join(b"%x\r\n" % len(data[i : i + size]) + data[i : i + size] + b"\r\n" for i in range(0, len(data), size))
+        + b"0\r\n\r\n"
+    )
 
 
 CHUNKED = (b"Transfer-Encoding: chunked",)
@@ -178,8 +201,13 @@ CORPUS = [
     p("post-no-content-type", '{"CRIM": 1}', status=415, fields=("Content-Type",), content_type=None),
     p("post-text-plain", '{"CRIM": 1}', status=415, fields=("Content-Type",), content_type="text/plain"),
     p("post-form-type", "CRIM=1", status=415, fields=("Content-Type",), content_type=FORM_T),
-    p("post-multipart-type", '{"CRIM": 1}', status=415, fields=("Content-Type",),
-      content_type="multipart/form-data; boundary=x"),
+    p(
+        "post-multipart-type",
+        '{"CRIM": 1}',
+        status=415,
+        fields=("Content-Type",),
+        content_type="multipart/form-data; boundary=x",
+    ),
     p("post-json-lie-form-body", "CRIM=1&RM=6", fields=("body",)),
     p("post-json-lie-xml-body", "<CRIM>1</CRIM>", fields=("body",)),
     p("post-json-utf16", '{"CRIM": 1}'.encode("utf-16"), fields=("body",)),
@@ -196,13 +224,20 @@ CORPUS = [
     p("post-instances-empty", '{"instances": []}', fields=("instances",)),
     p("post-instances-1001", json.dumps({"instances": [{}] * 1001}), fields=("instances",)),
     p("post-instances-plus-field", '{"instances": [{}], "CRIM": 1}', fields=("body",)),
-    p("post-instances-bad-rows", '{"instances": [1, "x", null, {"CRIM": true}]}',
-      fields=("instances[0]", "instances[3].CRIM")),
+    p(
+        "post-instances-bad-rows",
+        '{"instances": [1, "x", null, {"CRIM": true}]}',
+        fields=("instances[0]", "instances[3].CRIM"),
+    ),
     p("post-negative-count", '{"RAD": -3}', fields=("RAD",)),
     p("post-chas-two", '{"CHAS": 2}', fields=("CHAS",)),
     p("post-script-name", json.dumps({SCRIPT: 1}), fields=(SCRIPT,), echo=SCRIPT),
-    p("post-script-value", json.dumps({"CRIM": '"><img src=x onerror=alert(1)>'}), fields=("CRIM",),
-      echo='"><img src=x onerror=alert(1)>'),
+    p(
+        "post-script-value",
+        json.dumps({"CRIM": '"><img src=x onerror=alert(1)>'}),
+        fields=("CRIM",),
+        echo='"><img src=x onerror=alert(1)>',
+    ),
     p("post-content-length-short", '{"CRIM": 1, "RM": 6}', fields=("body",), headers=(b"Content-Length: 9",)),
     # --- POST /predict: the body's framing (the app reads each body whole, before any route)
     p("post-chunked-bad-size", b'zz\r\n{"CRIM": 1}\r\n0\r\n\r\n', fields=("body",), headers=CHUNKED),
@@ -211,8 +246,13 @@ CORPUS = [
     p("post-chunked-bad-extension", b'b;"x\r\n{"CRIM": 1}\r\n0\r\n\r\n', fields=("body",), headers=CHUNKED),
     p("post-chunked-truncated", b'b\r\n{"CRIM"', fields=("body",), headers=CHUNKED, half_close=True),
     p("post-chunked-no-last-chunk", b'b\r\n{"CRIM": 1}\r\n', fields=("body",), headers=CHUNKED, half_close=True),
-    p("post-body-shorter-than-content-length", '{"CRIM": 1}', fields=("body",), headers=(b"Content-Length: 100",),
-      half_close=True),
+    p(
+        "post-body-shorter-than-content-length",
+        '{"CRIM": 1}',
+        fields=("body",),
+        headers=(b"Content-Length: 100",),
+        half_close=True,
+    ),
     p("post-empty-body-content-length-10", "", fields=("body",), headers=(b"Content-Length: 10",), half_close=True),
     # --- POST /predict: text UTF-8 cannot carry, echoed in the error (a lone surrogate, spelt as a JSON escape)
     p("post-surrogate-key", '{"\\ud800": 1}', fields=("\\ud800",)),
@@ -234,8 +274,12 @@ CORPUS = [
     f("form-percent-over-100", "ZN=150", fields=("ZN",)),
     f("form-huge-word", "RM=" + "x" * 500_000, fields=("RM",)),
     f("form-script-value", "RM=%3Cscript%3Ealert(1)%3C%2Fscript%3E", fields=("RM",), echo=SCRIPT),
-    f("form-attribute-breakout", "CRIM=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", fields=("CRIM",),
-      echo='"><script>alert(1)</script>'),
+    f(
+        "form-attribute-breakout",
+        "CRIM=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        fields=("CRIM",),
+        echo='"><script>alert(1)</script>',
+    ),
     f("form-script-name", "%3Cscript%3Ealert(1)%3C%2Fscript%3E=1", fields=(SCRIPT,), echo=SCRIPT),
     f("form-bad-utf8-raw", b"CRIM=\xff\xfe", fields=("form",)),
     f("form-bad-utf8-percent", "CRIM=%ff%fe", fields=("CRIM",)),
@@ -248,8 +292,13 @@ CORPUS = [
     Case("form-10mb-chunked", "POST /", 413, chunked(b"CRIM=1&RM=" + b"1" * MB10), FORM_T, ("form",), None, CHUNKED),
     f("form-chunked-bad-size", b"zz\r\nCRIM=1\r\n0\r\n\r\n", fields=("form",), headers=CHUNKED),
     f("form-chunked-truncated", b"6\r\nCRI", fields=("form",), headers=CHUNKED, half_close=True),
-    f("form-body-shorter-than-content-length", "CRIM=1", fields=("form",), headers=(b"Content-Length: 50",),
-      half_close=True),
+    f(
+        "form-body-shorter-than-content-length",
+        "CRIM=1",
+        fields=("form",),
+        headers=(b"Content-Length: 50",),
+        half_close=True,
+    ),
 ]
 assert len(CORPUS) >= 60 and len({c.id for c in CORPUS}) == len(CORPUS)
 
@@ -347,10 +396,10 @@ def raw_exchange(url, data):
 HEAD = b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
 FRAMING_REFUSED_BY_GUNICORN = [
     ("content-length-and-chunked", HEAD + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
-    ("two-content-lengths", HEAD + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\n{\"a\":1}"),
+    ("two-content-lengths", HEAD + b'Content-Length: 5\r\nContent-Length: 6\r\n\r\n{"a":1}'),
     ("content-length-word", HEAD + b"Content-Length: abc\r\n\r\n"),
     ("content-length-negative", HEAD + b"Content-Length: -1\r\n\r\n"),
-    ("content-length-plus", HEAD + b"Content-Length: +5\r\n\r\n{\"a\":"),
+    ("content-length-plus", HEAD + b'Content-Length: +5\r\n\r\n{"a":'),
     ("transfer-encoding-gzip", HEAD + b"Transfer-Encoding: gzip\r\n\r\n"),
     ("transfer-encoding-chunked-twice", HEAD + b"Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"),
     ("header-folded", b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\r\n b\r\nConnection: close\r\n\r\n"),
@@ -365,8 +414,9 @@ FRAMING_REFUSED_BY_GUNICORN = [
 ]
 
 
-@pytest.mark.parametrize("data", [c[1] for c in FRAMING_REFUSED_BY_GUNICORN],
-                         ids=[c[0] for c in FRAMING_REFUSED_BY_GUNICORN])
+@pytest.mark.parametrize(
+    "data", [c[1] for c in FRAMING_REFUSED_BY_GUNICORN], ids=[c[0] for c in FRAMING_REFUSED_BY_GUNICORN]
+)
 def test_malformed_framing_refused_by_gunicorn_with_a_4xx(server, data):
     reply = raw_exchange(server.url, data)
     status = int(reply.split(b" ", 2)[1])
@@ -378,8 +428,10 @@ def test_malformed_framing_refused_by_gunicorn_with_a_4xx(server, data):
 def test_bad_chunked_body_is_a_400_naming_body_on_every_route(server, route):
     """The app reads every body before routing: a malformed one is the client's fault wherever it is sent."""
     method, target = route.split(b" ")
-    data = (method + b" " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
+    data = (
+        method + b" " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+    )
     reply = raw_exchange(server.url, data)
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 "), reply[:300]
@@ -421,7 +473,7 @@ def test_server_healthy_and_correct_after_corpus(server, app):
 
 
 def test_no_traceback_in_server_log(server):
-    log = server.output()[server.log_start:]
+    log = server.output()[server.log_start :]
     assert "Traceback" not in log and "unexpected error" not in log and "[ERROR]" not in log, log[-3000:]
     assert not re.search(r" status=5\d\d ", log)  # the access log shows no 5xx answer
     assert log.count('method=GET path="/predict"') >= sum(c.surface == "GET /predict" for c in CORPUS)  # all served

@@ -5,6 +5,7 @@ The lecture (shared/seed/lecture-deploying-a-model-as-a-service.md) sends its GE
 the form it wrote, whose nitric-oxides field is misnamed `NOAX`. Here the same paths and queries go to the test
 server's port, through `curl` when it is installed (else `requests`), and through a real browser.
 """
+
 import json
 import shutil
 import subprocess
@@ -14,20 +15,35 @@ import pytest
 import requests
 
 # The lecture's two URLs, verbatim; only the host and port are the test server's.
-LECTURE_URLS = ["http://127.0.0.1:3000/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5",
-                "http://localhost:5000/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5"]
+LECTURE_URLS = [
+    "http://127.0.0.1:3000/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5",
+    "http://localhost:5000/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5",
+]
 LECTURE_SENTENCE = "The predicted price of the Boston house with CRIM = 0.0006, RM = 6.5, AGE = 65, DIS = 5 is $"
 # The lecture's form (its main.html), field by field, as a browser would post it; values are the first house's.
-LECTURE_FORM = [("CRIM", "0.00632"), ("ZN", "18"), ("INDUS", "2.31"), ("CHAS", "0"), ("NOAX", "0.538"),
-                ("RM", "6.575"), ("AGE", "65.2"), ("DIS", "4.09"), ("RAD", "1"), ("TAX", "296"),
-                ("PTRATIO", "15.3"), ("B", "396.9"), ("LSTAT", "4.98")]
+LECTURE_FORM = [
+    ("CRIM", "0.00632"),
+    ("ZN", "18"),
+    ("INDUS", "2.31"),
+    ("CHAS", "0"),
+    ("NOAX", "0.538"),
+    ("RM", "6.575"),
+    ("AGE", "65.2"),
+    ("DIS", "4.09"),
+    ("RAD", "1"),
+    ("TAX", "296"),
+    ("PTRATIO", "15.3"),
+    ("B", "396.9"),
+    ("LSTAT", "4.98"),
+]
 
 
 def on(server, url):
     """`url` with the test server's port, keeping the lecture's host name (localhost or 127.0.0.1) and path."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname}:{urlsplit(server.url).port}{parts.path}" + (
-        f"?{parts.query}" if parts.query else "")
+        f"?{parts.query}" if parts.query else ""
+    )
 
 
 def fetch(url, data=None):
@@ -52,7 +68,12 @@ def test_the_lectures_get_url_answers_the_lectures_sentence(live_server, url):
     answer = json.loads(body)
     assert answer["message"].startswith(LECTURE_SENTENCE)
     assert answer["message"].endswith(f"${answer['price_usd']:,} (MEDV {answer['prediction']:.2f}, in $1000s).")
-    assert {k: answer["inputs"][k] for k in ("CRIM", "RM", "AGE", "DIS")} == {"CRIM": 0.0006, "RM": 6.5, "AGE": 65, "DIS": 5}
+    assert {k: answer["inputs"][k] for k in ("CRIM", "RM", "AGE", "DIS")} == {
+        "CRIM": 0.0006,
+        "RM": 6.5,
+        "AGE": 65,
+        "DIS": 5,
+    }
 
 
 def test_the_lectures_home_page_is_the_form(live_server):
@@ -63,8 +84,10 @@ def test_the_lectures_home_page_is_the_form(live_server):
 
 def test_the_lectures_four_field_post_is_answered(live_server):
     """The lecture's handler reads CRIM, RM, AGE and DIS from the form; those four alone are answered."""
-    status, ctype, body = fetch(on(live_server, "http://localhost:5000/"), data=LECTURE_FORM[:1] + [
-        LECTURE_FORM[5], LECTURE_FORM[6], LECTURE_FORM[7]])
+    status, ctype, body = fetch(
+        on(live_server, "http://localhost:5000/"),
+        data=LECTURE_FORM[:1] + [LECTURE_FORM[5], LECTURE_FORM[6], LECTURE_FORM[7]],
+    )
     assert status == 200 and ctype == "text/html" and 'id="prediction">$' in body
 
 
@@ -102,8 +125,14 @@ def test_flask_run_serves_the_app_as_the_lecture_runs_it():
     port = free_port()
     flask = Path(sys.executable).parent / "flask"
     env = {k: v for k, v in os.environ.items() if k not in ("FLASK_DEBUG", "FLASK_APP")}
-    proc = subprocess.Popen([str(flask), "--app", "boston_app.app", "run", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(flask), "--app", "boston_app.app", "run", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30

@@ -8,6 +8,7 @@
   start-up: non-zero exit, one line naming the file or variable and the problem, no port ever bound.
 - /health is not 200 before the model is loaded.
 """
+
 import http.client
 import json
 import os
@@ -26,10 +27,10 @@ from urllib.parse import urlencode
 import numpy as np
 import pytest
 import requests
-from conftest import MODEL_DIR, children, pss_kib, start_server, stop_server
 
 from boston_app.data import load_boston
 from boston_app.model import load_model
+from conftest import MODEL_DIR, children, pss_kib, start_server, stop_server
 
 MODEL = load_model(MODEL_DIR, "onnx")  # the engine the server runs
 CARD = MODEL.card
@@ -41,6 +42,7 @@ LOAD_FIGURES = {}  # filled by the load test, printed at the end of the session 
 
 
 # ------------------------------------------------------------------------------------------ requests with answers
+
 
 @dataclass
 class Req:
@@ -72,17 +74,44 @@ def make_requests(seed=0, n=240):
             out.append(Req("get", "GET", f"/predict?{query}", None, {}, 200, [MODEL.predict(np.array([values]))[0]]))
         elif kind == 2:  # POST /predict, one row
             body = json.dumps(dict(zip(NAMES, row))).encode()
-            out.append(Req("post", "POST", "/predict", body, {"Content-Type": "application/json"}, 200,
-                           [MODEL.predict(np.array([row]))[0]]))
+            out.append(
+                Req(
+                    "post",
+                    "POST",
+                    "/predict",
+                    body,
+                    {"Content-Type": "application/json"},
+                    200,
+                    [MODEL.predict(np.array([row]))[0]],
+                )
+            )
         elif kind == 3:  # POST /predict, a batch
             rows = [[float(_num(v)) for v in X[rng.randrange(len(X))]] for _ in range(rng.randint(2, 20))]
             body = json.dumps({"instances": [dict(zip(NAMES, r)) for r in rows]}).encode()
-            out.append(Req("batch", "POST", "/predict", body, {"Content-Type": "application/json"}, 200,
-                           list(MODEL.predict(np.array(rows)))))
+            out.append(
+                Req(
+                    "batch",
+                    "POST",
+                    "/predict",
+                    body,
+                    {"Content-Type": "application/json"},
+                    200,
+                    list(MODEL.predict(np.array(rows))),
+                )
+            )
         elif kind == 4:  # POST /, the form, all fields as a browser sends them
             price = round(float(MODEL.predict(np.array([row]))[0]) * 1000)
-            out.append(Req("form", "POST", "/", urlencode(dict(zip(NAMES, map(_num, row)))).encode(),
-                           {"Content-Type": "application/x-www-form-urlencoded"}, 200, f"${price:,}"))
+            out.append(
+                Req(
+                    "form",
+                    "POST",
+                    "/",
+                    urlencode(dict(zip(NAMES, map(_num, row)))).encode(),
+                    {"Content-Type": "application/x-www-form-urlencoded"},
+                    200,
+                    f"${price:,}",
+                )
+            )
         elif kind == 5:  # invalid query
             name = rng.choice(NAMES)
             bad = rng.choice(["abc", "", "NaN", "inf", "1e400", "-1", "true"])
@@ -90,12 +119,22 @@ def make_requests(seed=0, n=240):
                 bad = "abc"
             out.append(Req("get-bad", "GET", f"/predict?{urlencode({name: bad})}", None, {}, 400, name))
         elif kind == 6:  # invalid JSON body
-            body = rng.choice([b'{"CRIM": NaN}', b'{"CRIM": 1, "CRIM": 2}', b'[1]', b'{"CRIM": "\xff"}',
-                               b'[' * 5000 + b']' * 5000])
+            body = rng.choice(
+                [b'{"CRIM": NaN}', b'{"CRIM": 1, "CRIM": 2}', b"[1]", b'{"CRIM": "\xff"}', b"[" * 5000 + b"]" * 5000]
+            )
             out.append(Req("post-bad", "POST", "/predict", body, {"Content-Type": "application/json"}, 400, None))
         else:  # invalid form
-            out.append(Req("form-bad", "POST", "/", b"CHAS=0.5&NOAX=1",
-                           {"Content-Type": "application/x-www-form-urlencoded"}, 400, "CHAS"))
+            out.append(
+                Req(
+                    "form-bad",
+                    "POST",
+                    "/",
+                    b"CHAS=0.5&NOAX=1",
+                    {"Content-Type": "application/x-www-form-urlencoded"},
+                    400,
+                    "CHAS",
+                )
+            )
     rng.shuffle(out)
     return out
 
@@ -187,6 +226,7 @@ class Load:
 
 # ------------------------------------------------------------------------------------------ processes
 
+
 def workers(server):
     """The pids of the gunicorn master's worker processes."""
     return children(server.proc.pid)
@@ -226,6 +266,7 @@ def accepts(port):
 
 # ------------------------------------------------------------------------------------------ load
 
+
 @pytest.mark.slow
 def test_load_30s_32_connections_mixed():
     server = start_server()
@@ -254,10 +295,18 @@ def test_load_30s_32_connections_mixed():
     finally:
         stop_server(server)
     growth = {p: after[p] / before[p] - 1 for p in before if p in after}
-    LOAD_FIGURES.update(warmup_requests=warm.total, seconds=round(load.elapsed, 1), connections=CONNECTIONS, requests=load.total,
-                        statuses=dict(sorted(load.statuses.items())), connection_errors=len(load.errors),
-                        rate=round(load.total / load.elapsed), pss_kb_before=before, pss_kb_after=after,
-                        growth_pct={p: round(100 * g, 2) for p, g in growth.items()})
+    LOAD_FIGURES.update(
+        warmup_requests=warm.total,
+        seconds=round(load.elapsed, 1),
+        connections=CONNECTIONS,
+        requests=load.total,
+        statuses=dict(sorted(load.statuses.items())),
+        connection_errors=len(load.errors),
+        rate=round(load.total / load.elapsed),
+        pss_kb_before=before,
+        pss_kb_after=after,
+        growth_pct={p: round(100 * g, 2) for p, g in growth.items()},
+    )
     print("\nload figures:", json.dumps(LOAD_FIGURES))
     assert load.elapsed >= LOAD_SECONDS
     assert load.errors == [], load.errors[:5]
@@ -270,6 +319,7 @@ def test_load_30s_32_connections_mixed():
 
 
 # ------------------------------------------------------------------------------------------ worker killed
+
 
 @pytest.mark.slow
 def test_worker_sigkilled_under_load_is_replaced_and_service_answers_within_2s():
@@ -288,8 +338,10 @@ def test_worker_sigkilled_under_load_is_replaced_and_service_answers_within_2s()
     finally:
         stop_server(server)
     first_ok_after = min((t for t in load.ok_times if t > killed_at + 0.001), default=None)
-    print(f"\nworker replaced after {replaced_after:.2f} s; first 200 after the kill at "
-          f"{first_ok_after - killed_at:.3f} s; {load.total} requests, {len(load.errors)} connection errors")
+    print(
+        f"\nworker replaced after {replaced_after:.2f} s; first 200 after the kill at "
+        f"{first_ok_after - killed_at:.3f} s; {load.total} requests, {len(load.errors)} connection errors"
+    )
     assert replaced, "no new worker"
     assert first_ok_after is not None and first_ok_after - killed_at < 2.0
     assert not [s for s in load.statuses if s >= 500], load.statuses
@@ -303,14 +355,17 @@ def test_worker_sigkilled_under_load_is_replaced_and_service_answers_within_2s()
 
 # ------------------------------------------------------------------------------------------ SIGTERM
 
+
 @pytest.mark.slow
 def test_sigterm_lets_in_flight_requests_finish():
     server = start_server()
     port = port_of(server)
     body = json.dumps({"instances": [dict(zip(NAMES, map(float, r))) for r in load_boston()[0][:200]]}).encode()
     expected = MODEL.predict(load_boston()[0][:200])
-    head = (f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    head = (
+        f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
     socks = []
     try:
         pids = workers(server)
@@ -329,7 +384,7 @@ def test_sigterm_lets_in_flight_requests_finish():
         time.sleep(0.5)
         assert all(Path(f"/proc/{p}").exists() for p in pids)  # the workers wait for their requests
         for s in socks:  # the rest of each body, after the shutdown began
-            s.sendall(body[len(body) // 2:])
+            s.sendall(body[len(body) // 2 :])
         replies = []
         for s in socks:
             data = b""
@@ -353,6 +408,7 @@ def test_sigterm_lets_in_flight_requests_finish():
 
 
 # ------------------------------------------------------------------------------------------ start-up refusals
+
 
 def _copy_model(tmp, name, change):
     d = tmp / name
@@ -379,31 +435,64 @@ def _card(d, edit):
 
 # case id -> (how to break it: env overrides or a function of tmp dir giving env, what the one line must contain)
 START_FAILURES = {
-    "card-missing": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "a", lambda d: (d / "model.json").unlink()))},
-                     ["model.json", "missing"]),
-    "pickle-missing": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "b", lambda d: (d / "model.pkl").unlink()))},
-                       ["model.pkl", "missing"]),
-    "onnx-missing": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "c", lambda d: (d / "model.onnx").unlink()))},
-                     ["model.onnx", "missing"]),
-    "onnx-truncated": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "d", lambda d: _truncate(d / "model.onnx")))},
-                       ["model.onnx", "SHA-256 mismatch"]),
-    "pickle-tampered": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "e", lambda d: _flip_byte(d / "model.pkl")))},
-                        ["model.pkl", "SHA-256 mismatch"]),
-    "onnx-tampered": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "f", lambda d: _flip_byte(d / "model.onnx")))},
-                      ["model.onnx", "SHA-256 mismatch"]),
-    "card-malformed": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "g", lambda d: _truncate(d / "model.json")))},
-                       ["model.json", "not valid JSON"]),
-    "card-not-a-card": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "h", lambda d: (d / "model.json").write_text("[]")))},
-                        ["model.json", "not a model card"]),
-    "card-unreadable": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(
-        t, "j", lambda d: ((d / "model.json").unlink(), (d / "model.json").mkdir())))}, ["model.json", "cannot be read"]),
-    "card-artifacts-wrong-type": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(
-        t, "k", lambda d: _card(d, lambda c: c.update(artifacts=1))))}, ["model.json", '"artifacts"']),
-    "card-feature-without-median": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(
-        t, "l", lambda d: _card(d, lambda c: c["features"][0].pop("median"))))}, ["model.json", '"features"']),
-    "sklearn-version": (lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(
-        t, "i", lambda d: _card(d, lambda c: c["versions"].update({"scikit-learn": "0.24.2"}))))},
-        ["model.pkl", "scikit-learn 0.24.2", "is installed"]),
+    "card-missing": (
+        lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "a", lambda d: (d / "model.json").unlink()))},
+        ["model.json", "missing"],
+    ),
+    "pickle-missing": (
+        lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "b", lambda d: (d / "model.pkl").unlink()))},
+        ["model.pkl", "missing"],
+    ),
+    "onnx-missing": (
+        lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "c", lambda d: (d / "model.onnx").unlink()))},
+        ["model.onnx", "missing"],
+    ),
+    "onnx-truncated": (
+        lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "d", lambda d: _truncate(d / "model.onnx")))},
+        ["model.onnx", "SHA-256 mismatch"],
+    ),
+    "pickle-tampered": (
+        lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "e", lambda d: _flip_byte(d / "model.pkl")))},
+        ["model.pkl", "SHA-256 mismatch"],
+    ),
+    "onnx-tampered": (
+        lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "f", lambda d: _flip_byte(d / "model.onnx")))},
+        ["model.onnx", "SHA-256 mismatch"],
+    ),
+    "card-malformed": (
+        lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "g", lambda d: _truncate(d / "model.json")))},
+        ["model.json", "not valid JSON"],
+    ),
+    "card-not-a-card": (
+        lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "h", lambda d: (d / "model.json").write_text("[]")))},
+        ["model.json", "not a model card"],
+    ),
+    "card-unreadable": (
+        lambda t: {
+            "BOSTON_MODEL_DIR": str(
+                _copy_model(t, "j", lambda d: ((d / "model.json").unlink(), (d / "model.json").mkdir()))
+            )
+        },
+        ["model.json", "cannot be read"],
+    ),
+    "card-artifacts-wrong-type": (
+        lambda t: {"BOSTON_MODEL_DIR": str(_copy_model(t, "k", lambda d: _card(d, lambda c: c.update(artifacts=1))))},
+        ["model.json", '"artifacts"'],
+    ),
+    "card-feature-without-median": (
+        lambda t: {
+            "BOSTON_MODEL_DIR": str(_copy_model(t, "l", lambda d: _card(d, lambda c: c["features"][0].pop("median"))))
+        },
+        ["model.json", '"features"'],
+    ),
+    "sklearn-version": (
+        lambda t: {
+            "BOSTON_MODEL_DIR": str(
+                _copy_model(t, "i", lambda d: _card(d, lambda c: c["versions"].update({"scikit-learn": "0.24.2"})))
+            )
+        },
+        ["model.pkl", "scikit-learn 0.24.2", "is installed"],
+    ),
     "engine-foo": (lambda t: {"BOSTON_ENGINE": "foo"}, ["BOSTON_ENGINE", "'foo'"]),
     "port-abc": (lambda t: {"PORT": "abc"}, ["PORT", "'abc'"]),
     "workers-zero": (lambda t: {"WEB_CONCURRENCY": "0"}, ["WEB_CONCURRENCY", "'0'"]),
@@ -455,6 +544,7 @@ def test_bad_model_or_config_stops_startup_with_one_line(refused_starts, case):
 
 
 # ------------------------------------------------------------------------------------------ health before the model
+
 
 @pytest.mark.slow
 def test_health_not_200_before_the_model_is_loaded(tmp_path):
@@ -508,6 +598,7 @@ def test_health_is_503_in_an_app_without_a_model():
     from flask import Flask
 
     from boston_app import api
+
     bare = Flask("no_model")
     bare.register_blueprint(api.bp)
     r = bare.test_client().get("/health")

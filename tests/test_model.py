@@ -1,4 +1,5 @@
 """Loading the model: every artifact verified against the card before use; one clear line when anything is wrong."""
+
 import json
 import shutil
 
@@ -7,7 +8,6 @@ import pytest
 
 from boston_app.data import FEATURE_NAMES, load_boston
 from boston_app.model import ModelError, load_model
-
 from conftest import MODEL_DIR
 
 

@@ -1,6 +1,7 @@
 """The notebooks as tests: papermill runs each one headless, in order, as a learner would; training also runs with
 another parameter set; and training again with the defaults reproduces the committed model byte for byte.
 (nbval, configured in pytest.ini, separately checks every stored output against what the code prints today.)"""
+
 import json
 import sys
 from pathlib import Path
@@ -18,8 +19,15 @@ NOTEBOOKS = [NBS / "index.ipynb"] + sorted(NBS.glob("[0-9][0-9]_*.ipynb"))
 
 
 def run(nb, out, **parameters):
-    return pm.execute_notebook(str(nb), str(out), parameters=parameters, cwd=str(NBS), kernel_name="python3",
-                               progress_bar=False, log_output=False)
+    return pm.execute_notebook(
+        str(nb),
+        str(out),
+        parameters=parameters,
+        cwd=str(NBS),
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+    )
 
 
 @pytest.mark.slow
@@ -43,8 +51,13 @@ def test_training_notebook_has_a_papermill_parameters_cell():
 @pytest.mark.slow
 def test_training_with_the_lectures_four_features_gives_a_model_the_service_serves(tmp_path):
     out = tmp_path / "model4"
-    run(NBS / "01_train.ipynb", tmp_path / "train4.ipynb", features=["CRIM", "RM", "AGE", "DIS"], n_estimators=10,
-        output_dir=str(out))
+    run(
+        NBS / "01_train.ipynb",
+        tmp_path / "train4.ipynb",
+        features=["CRIM", "RM", "AGE", "DIS"],
+        n_estimators=10,
+        output_dir=str(out),
+    )
     card = json.loads((out / "model.json").read_text())
     assert [f["name"] for f in card["features"]] == ["CRIM", "RM", "AGE", "DIS"]
     assert card["params"]["n_estimators"] == 10

@@ -1,4 +1,5 @@
 """One source of truth for requirements: settings.ini. requirements.txt (what Heroku installs) must agree with it."""
+
 import configparser
 import json
 import re

@@ -5,12 +5,12 @@ Speed is not asserted here; `make bench` measures it. That the ONNX file is list
 verified at load (a changed byte is a ModelError) and rewritten byte for byte by training is tested in
 tests/test_model.py and tests/test_notebooks.py.
 """
+
 import numpy as np
 import pytest
 
 from boston_app.data import load_boston
 from boston_app.model import load_model
-
 from conftest import MODEL_DIR
 
 TOL = 1e-4  # MEDV is in $1000s: ten cents
@@ -33,8 +33,12 @@ def served():
 def domain_rows(card, n=N_RANDOM, seed=SEED):
     """`n` rows drawn uniformly within each feature's training range; features with choices (CHAS) take one of them."""
     rng = np.random.default_rng(seed)
-    cols = [rng.choice(np.array(f["choices"], dtype=float), n) if f.get("choices")
-            else rng.uniform(f["train_min"], f["train_max"], n) for f in card["features"]]
+    cols = [
+        rng.choice(np.array(f["choices"], dtype=float), n)
+        if f.get("choices")
+        else rng.uniform(f["train_min"], f["train_max"], n)
+        for f in card["features"]
+    ]
     return np.column_stack(cols)
 
 
@@ -49,7 +53,8 @@ def test_the_random_rows_are_inside_the_domain_and_the_service_serves_onnx(refer
     assert R.shape == (N_RANDOM, len(card["features"]))
     for j, f in enumerate(card["features"]):
         assert f["train_min"] <= R[:, j].min() and R[:, j].max() <= f["train_max"], f["name"]
-        if f.get("choices"): assert set(np.unique(R[:, j])) == set(f["choices"]), f["name"]
+        if f.get("choices"):
+            assert set(np.unique(R[:, j])) == set(f["choices"]), f["name"]
     assert served.engine == "onnx"  # otherwise the parity below would compare the pickle with itself
 
 
@@ -68,7 +73,7 @@ def test_served_batches_match_scikit_learn(live_server, reference, rows, which):
     X, names = rows[which], reference.features
     got = []
     for start in range(0, len(X), BATCH):
-        chunk = X[start:start + BATCH]
+        chunk = X[start : start + BATCH]
         r = live_server.post("/predict", json={"instances": [dict(zip(names, map(float, row))) for row in chunk]})
         assert r.status_code == 200, r.text
         got.extend(r.json()["predictions"])
@@ -108,23 +113,32 @@ def test_the_batch_shortcut_answers_exactly_as_validating_each_row(reference):
     def row_by_row(instances):
         values, warnings, errors = [], [], {}
         for i, inst in enumerate(instances):
-            if not isinstance(inst, dict): errors[f"instances[{i}]"] = "must be a JSON object of features"; continue
-            try: r = validate_row(schema, inst, getattr(inst, "repeated", ()))
+            if not isinstance(inst, dict):
+                errors[f"instances[{i}]"] = "must be a JSON object of features"
+                continue
+            try:
+                r = validate_row(schema, inst, getattr(inst, "repeated", ()))
             except ValidationError as e:
                 errors.update({f"instances[{i}].{k}": v for k, v in e.fields.items()})
-                if len(errors) >= MAX_UNKNOWN: break
+                if len(errors) >= MAX_UNKNOWN:
+                    break
                 continue
             values.append(r.values)
-            warnings.extend(f"instances[{i}]: {w}" for w in r.warnings[:MAX_UNKNOWN - len(warnings)])
-        if errors: raise ValidationError(errors)
+            warnings.extend(f"instances[{i}]: {w}" for w in r.warnings[: MAX_UNKNOWN - len(warnings)])
+        if errors:
+            raise ValidationError(errors)
         return values, warnings
 
     def value(f, clean):
         lo, hi, c = f["train_min"], f["train_max"], rng.random()
-        if f.get("choices"): return rng.choice([0, 1, 0.0, 1.0] + ([] if clean else [0.5, 2.0, "1"]))
-        if c < (0.9 if clean else 0.6): return rng.uniform(lo, hi)
-        if c < 0.93: return hi + rng.random() * 10 if f.get("high") is None else float(f["high"])
-        if c < 0.96: return int(lo) if clean else lo - 1 - rng.random()
+        if f.get("choices"):
+            return rng.choice([0, 1, 0.0, 1.0] + ([] if clean else [0.5, 2.0, "1"]))
+        if c < (0.9 if clean else 0.6):
+            return rng.uniform(lo, hi)
+        if c < 0.93:
+            return hi + rng.random() * 10 if f.get("high") is None else float(f["high"])
+        if c < 0.96:
+            return int(lo) if clean else lo - 1 - rng.random()
         return f"{rng.uniform(lo, hi)}" if clean else rng.choice([None, True, "x", [], {}, 1e308, f["median"]])
 
     def row_text(clean):
@@ -140,8 +154,10 @@ def test_the_batch_shortcut_answers_exactly_as_validating_each_row(reference):
         instances = parse_json(body.encode())["instances"]
         outcome = []
         for validate in (row_by_row, lambda inst: validate_batch(schema, inst)):
-            try: outcome.append(("ok", validate(instances)))
-            except ValidationError as e: outcome.append(("error", e.fields))
+            try:
+                outcome.append(("ok", validate(instances)))
+            except ValidationError as e:
+                outcome.append(("error", e.fields))
         assert outcome[0] == outcome[1], body
         accepted += outcome[0][0] == "ok"
     assert 200 < accepted < 800  # both kinds of batch were exercised

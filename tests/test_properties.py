@@ -4,16 +4,25 @@ Any mapping of inputs either validates to finite, in-domain numbers in the card'
 at their training medians), or is refused with a `ValidationError` whose fields name a field; `to_number` raises
 nothing but `ValueError`.
 """
+
 import math
 
 import pytest
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from boston_app.model import default_model_dir, read_card
 from boston_app.validation import (
-    MAX_UNKNOWN, Row, Schema, ValidationError, domain_error, shown, to_number, validate_batch, validate_row)
+    MAX_UNKNOWN,
+    Row,
+    Schema,
+    ValidationError,
+    domain_error,
+    shown,
+    to_number,
+    validate_batch,
+    validate_row,
+)
 
 CARD = read_card(default_model_dir())
 SCHEMA = Schema.from_card(CARD)
@@ -22,27 +31,77 @@ SETTINGS = settings(max_examples=200, deadline=None, database=None, suppress_hea
 
 # Values as they arrive: JSON scalars and containers, and text as query strings and forms send it.
 numeric_text = st.one_of(
-    st.builds("{}{}{}{}{}{}".format, st.sampled_from(["", " ", "\t"]), st.sampled_from(["", "+", "-"]),
-              st.integers(0, 10**6), st.sampled_from(["", ".", ".5", ".000001"]),
-              st.sampled_from(["", "e3", "E-2", "e+308", "e309", "e-400"]), st.sampled_from(["", " ", "\n"])),
+    st.builds(
+        "{}{}{}{}{}{}".format,
+        st.sampled_from(["", " ", "\t"]),
+        st.sampled_from(["", "+", "-"]),
+        st.integers(0, 10**6),
+        st.sampled_from(["", ".", ".5", ".000001"]),
+        st.sampled_from(["", "e3", "E-2", "e+308", "e309", "e-400"]),
+        st.sampled_from(["", " ", "\n"]),
+    ),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.integers().map(str),
-    st.sampled_from(["nan", "NaN", "-nan", "inf", "+Infinity", "-INF", "1e400", "-1e400", "0x10", "1_000", "١٢", "",
-                     " ", "true", "null", "None", "6.5.1", "1e", ".", "+", "--1", "\x00", "1\x00", "½"]),
+    st.sampled_from(
+        [
+            "nan",
+            "NaN",
+            "-nan",
+            "inf",
+            "+Infinity",
+            "-INF",
+            "1e400",
+            "-1e400",
+            "0x10",
+            "1_000",
+            "١٢",
+            "",
+            " ",
+            "true",
+            "null",
+            "None",
+            "6.5.1",
+            "1e",
+            ".",
+            "+",
+            "--1",
+            "\x00",
+            "1\x00",
+            "½",
+        ]
+    ),
 )
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=10**300, max_value=10**400),
-    st.floats(allow_nan=True, allow_infinity=True), numeric_text, st.text(max_size=30),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=10**300, max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    numeric_text,
+    st.text(max_size=30),
 )
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-                           max_leaves=4)
-odd_objects = st.one_of(st.binary(max_size=10), st.complex_numbers(), st.decimals(), st.fractions(), st.just(object()),
-                        st.sets(st.integers(), max_size=3), st.tuples(st.integers()))
-keys = st.one_of(st.sampled_from(NAMES), st.sampled_from(["NOAX", "crim", "Rm", "instances", "", "…", "k" * 60]),
-                st.text(max_size=8))
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=4,
+)
+odd_objects = st.one_of(
+    st.binary(max_size=10),
+    st.complex_numbers(),
+    st.decimals(),
+    st.fractions(),
+    st.just(object()),
+    st.sets(st.integers(), max_size=3),
+    st.tuples(st.integers()),
+)
+keys = st.one_of(
+    st.sampled_from(NAMES), st.sampled_from(["NOAX", "crim", "Rm", "instances", "", "…", "k" * 60]), st.text(max_size=8)
+)
 rows = st.dictionaries(keys, json_values, max_size=15)
 # Mostly-plausible rows, so that the "validates" branch is exercised as much as the "refused" one.
-plausible = st.dictionaries(st.sampled_from(NAMES), st.one_of(st.floats(0, 120), st.integers(0, 1), numeric_text), max_size=13)
+plausible = st.dictionaries(
+    st.sampled_from(NAMES), st.one_of(st.floats(0, 120), st.integers(0, 1), numeric_text), max_size=13
+)
 
 
 def check_refusal(e, row):
@@ -57,7 +116,7 @@ def check_refusal(e, row):
 
 def check_row(r, row):
     assert isinstance(r, Row) and len(r.values) == len(NAMES)
-    for i, (f, x) in enumerate(zip(CARD["features"], r.values)):
+    for f, x in zip(CARD["features"], r.values):
         assert isinstance(x, float) and math.isfinite(x), (f["name"], x)
         assert domain_error(f, x) is None, (f["name"], x)
         if f["name"] in row:
@@ -162,6 +221,7 @@ ascii_text = st.one_of(numeric_text, st.text(alphabet=st.characters(max_codepoin
 @given(ascii_text)
 def test_to_number_shortcut_accepts_exactly_what_NUMBER_spells(text):
     from boston_app.validation import NUMBER
+
     spelled = NUMBER.fullmatch(text.strip()) is not None
     try:
         x = to_number(text)
@@ -171,18 +231,23 @@ def test_to_number_shortcut_accepts_exactly_what_NUMBER_spells(text):
         assert spelled and x == float(text.strip()) and math.isfinite(x)
 
 
-query_piece = st.one_of(st.sampled_from(NAMES + ["NOAX", "", "=", "a=b=c", "%2B1", "R%4D", "1+2", "%ZZ", "é"]),
-                        st.text(alphabet="AZaz09.=-_~;,+%é ", max_size=6))
+query_piece = st.one_of(
+    st.sampled_from(NAMES + ["NOAX", "", "=", "a=b=c", "%2B1", "R%4D", "1+2", "%ZZ", "é"]),
+    st.text(alphabet="AZaz09.=-_~;,+%é ", max_size=6),
+)
 
 
 @SETTINGS
-@given(st.lists(st.tuples(query_piece, st.one_of(query_piece, numeric_text.filter(str.isascii))), max_size=8),
-       st.sampled_from(["=", ""]))
+@given(
+    st.lists(st.tuples(query_piece, st.one_of(query_piece, numeric_text.filter(str.isascii))), max_size=8),
+    st.sampled_from(["=", ""]),
+)
 def test_query_shortcut_reads_the_query_as_werkzeug_does(pairs, sep):
     from flask import request
 
     from boston_app.api import query_fields
     from boston_app.app import create_app
+
     qs = "&".join(f"{k}{sep if v else ''}{v}" if k or v else "" for k, v in pairs)
     app = create_app()
     with app.test_request_context("/predict?" + qs):
@@ -195,15 +260,25 @@ def test_query_shortcut_reads_the_query_as_werkzeug_does(pairs, sep):
 # Integers within 64 bits: beyond them orjson gives the nearest float where Python's parser gives an int, which
 # to_number turns into the same float (test_json_shortcut_big_integers_validate_alike).
 json_text = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**64 - 1), st.floats(allow_nan=False, allow_infinity=False), st.text(alphabet='ab:"\\ ', max_size=4)),
-    lambda inner: st.lists(inner, max_size=3) | st.lists(st.tuples(st.sampled_from(["a", "b", "a:b", 'q"']), inner),
-                                                         max_size=3).map(lambda kv: ("obj", kv)),
-    max_leaves=8)
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**63), 2**64 - 1),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(alphabet='ab:"\\ ', max_size=4),
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.lists(st.tuples(st.sampled_from(["a", "b", "a:b", 'q"']), inner), max_size=3).map(lambda kv: ("obj", kv))
+    ),
+    max_leaves=8,
+)
 
 
 def to_text(v):
     """JSON text for a value from json_text; ('obj', pairs) becomes an object that may give a key twice."""
     import json
+
     if isinstance(v, tuple):
         return "{" + ", ".join(f"{json.dumps(k)}: {to_text(x)}" for k, x in v[1]) + "}"
     if isinstance(v, list):
@@ -217,6 +292,7 @@ def test_json_shortcut_reads_as_the_strict_parser_does(value):
     import json
 
     from boston_app.api import _constant, _object, parse_json
+
     data = to_text(value).encode()
     slow = json.loads(data.decode(), object_pairs_hook=_object, parse_constant=_constant)
     fast = parse_json(data)
@@ -227,10 +303,13 @@ def test_json_shortcut_reads_as_the_strict_parser_does(value):
         if isinstance(v, list):
             return [r for x in v for r in repeated(x)]
         return []
+
     assert fast == slow and repeated(fast) == repeated(slow), data
 
 
-@pytest.mark.parametrize("digits", ["18446744073709551616", "-9223372036854775809", "1" + "0" * 40, "9" * 308, "1" + "0" * 400])
+@pytest.mark.parametrize(
+    "digits", ["18446744073709551616", "-9223372036854775809", "1" + "0" * 40, "9" * 308, "1" + "0" * 400]
+)
 def test_json_shortcut_big_integers_validate_alike(digits):
     import json
 
@@ -241,5 +320,6 @@ def test_json_shortcut_big_integers_validate_alike(digits):
             return to_number(v)
         except ValueError as e:
             return str(e)
+
     fast = parse_json(f'{{"CRIM": {digits}}}'.encode())["CRIM"]
     assert outcome(fast) == outcome(json.loads(digits))

@@ -5,6 +5,7 @@ data accepted and schema-breaking data refused. Refusals may be 413/414/415 as w
 request line over 4094 bytes with 414, and the app a body over the limit with 413 and a non-JSON body with 415, all
 documented. The seed is fixed so a CI failure reproduces; the example count keeps the run to about 15 s.
 """
+
 import re
 import subprocess
 import sys
@@ -22,9 +23,26 @@ expected-statuses = ["400", "413", "414", "415"]
 @pytest.mark.slow
 def test_schemathesis_finds_nothing(live_server, tmp_path):
     (tmp_path / "schemathesis.toml").write_text(CONFIG)
-    cmd = [str(SCHEMATHESIS), "--no-color", "--config-file", str(tmp_path / "schemathesis.toml"), "run",
-           f"{live_server.url}/openapi.json", "--checks", "all", "--max-examples", "40", "--seed", "20261125",
-           "--generation-database", "none", "--workers", "1", "--request-timeout", "10"]
+    cmd = [
+        str(SCHEMATHESIS),
+        "--no-color",
+        "--config-file",
+        str(tmp_path / "schemathesis.toml"),
+        "run",
+        f"{live_server.url}/openapi.json",
+        "--checks",
+        "all",
+        "--max-examples",
+        "40",
+        "--seed",
+        "20261125",
+        "--generation-database",
+        "none",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "10",
+    ]
     run = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=240)  # cwd: its caches stay in tmp
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-6000:]

@@ -1,5 +1,6 @@
 """What a security review checks: no debug mode or interactive debugger in any served configuration, the security
 headers on every response (errors and static files included), Jinja autoescaping, and request size limits."""
+
 import os
 import socket
 import subprocess
@@ -7,12 +8,18 @@ import textwrap
 
 import pytest
 import requests
-from conftest import BIN, MODEL_DIR, ROOT, free_port, start_server, stop_server
 
 from boston_app.app import SECURITY_HEADERS, create_app
+from conftest import BIN, MODEL_DIR, ROOT, free_port, start_server, stop_server
 
-DEBUGGER_MARKS = ("Traceback", "Werkzeug Debugger", "__debugger__", "console.png", "The debugger caught an exception",
-                  'File "/')
+DEBUGGER_MARKS = (
+    "Traceback",
+    "Werkzeug Debugger",
+    "__debugger__",
+    "console.png",
+    "The debugger caught an exception",
+    'File "/',
+)
 
 
 def assert_secure_headers(headers):
@@ -20,7 +27,10 @@ def assert_secure_headers(headers):
         assert headers.get(name) == value, (name, headers.get(name))
     csp = dict(d.strip().split(" ", 1) for d in headers["Content-Security-Policy"].split(";"))
     assert csp["default-src"] == "'none'" and csp["frame-ancestors"] == "'none'"
-    assert "unsafe-inline" not in headers["Content-Security-Policy"] and "unsafe-eval" not in headers["Content-Security-Policy"]
+    assert (
+        "unsafe-inline" not in headers["Content-Security-Policy"]
+        and "unsafe-eval" not in headers["Content-Security-Policy"]
+    )
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
     assert headers["Referrer-Policy"] == "no-referrer"
 
@@ -67,6 +77,7 @@ def test_static_files_are_served_as_their_type(live_server):
 
 
 # ------------------------------------------------------------------------------------------ no debug mode
+
 
 def test_app_is_never_in_debug_mode_even_with_flask_debug(monkeypatch):
     monkeypatch.setenv("FLASK_DEBUG", "1")
@@ -138,13 +149,16 @@ def test_debug_mode_refused_at_startup(how):
     run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     lines = [line for line in (run.stdout + run.stderr).splitlines() if line.strip()]
     assert run.returncode != 0
-    assert lines == ["boston_app: cannot start: FLASK_DEBUG is set; debug mode and its interactive debugger are "
-                     "never served; unset FLASK_DEBUG"], lines
+    assert lines == [
+        "boston_app: cannot start: FLASK_DEBUG is set; debug mode and its interactive debugger are "
+        "never served; unset FLASK_DEBUG"
+    ], lines
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
 
 
 # ------------------------------------------------------------------------------------------ templates
+
 
 def test_jinja_autoescapes_the_form(app):
     assert app.jinja_env.autoescape("main.html") is True
@@ -164,6 +178,7 @@ def test_echoed_markup_is_escaped_in_the_form(client):
 
 # ------------------------------------------------------------------------------------------ size limits
 
+
 def test_request_size_limits_configured(app):
     assert app.config["MAX_CONTENT_LENGTH"] == 1 << 20  # BOSTON_MAX_BODY, 1 MiB by default
     assert app.config["MAX_FORM_MEMORY_SIZE"] and app.config["MAX_FORM_PARTS"]
@@ -178,15 +193,24 @@ def test_body_limit_follows_boston_max_body(monkeypatch):
     assert big.status_code == 413 and big.json["error"]["fields"] == {"body": "is over the 2048 byte limit"}
 
 
-@pytest.mark.parametrize("headers,status", [
-    ([f"X-H{i}: 1" for i in range(200)], 431),  # gunicorn: at most 100 header fields
-    (["X-Big: " + "a" * 9000], 431),  # gunicorn: a header line of at most 8190 bytes
-], ids=["200 headers", "9000-byte header"])
+@pytest.mark.parametrize(
+    "headers,status",
+    [
+        ([f"X-H{i}: 1" for i in range(200)], 431),  # gunicorn: at most 100 header fields
+        (["X-Big: " + "a" * 9000], 431),  # gunicorn: a header line of at most 8190 bytes
+    ],
+    ids=["200 headers", "9000-byte header"],
+)
 def test_gunicorn_header_limits(live_server, headers, status):
     host, port = live_server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as s:
-        s.sendall(("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + "".join(h + "\r\n" for h in headers)
-                   + "\r\n").encode())
+        s.sendall(
+            (
+                "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                + "".join(h + "\r\n" for h in headers)
+                + "\r\n"
+            ).encode()
+        )
         data = b""
         while chunk := s.recv(65536):
             data += chunk

@@ -6,6 +6,7 @@ Content-Length larger than the body sent; a whole request whose answer is never 
 closed. While they are held, another client's GET /health answers within 1 s (under the default sync worker it
 waited for gunicorn's 30 s worker timeout). Each shape is then watched until the server closes it.
 """
+
 import http.client
 import json
 import runpy
@@ -30,8 +31,10 @@ SLACK = 2.5  # s: how late a close may come past its stated time on a busy 2-cor
 SHAPES = {
     "nothing-sent": b"",
     "part-of-the-headers": b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slo",
-    "body-shorter-than-content-length": (b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                                         b"Content-Length: 100\r\n\r\n{\"CRIM\": "),
+    "body-shorter-than-content-length": (
+        b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 100\r\n\r\n{"CRIM": '
+    ),
     "answer-never-read": b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
 }
 # When the server closes each shape, in seconds after its last byte arrived: (not before, not after).
