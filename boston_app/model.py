@@ -17,59 +17,72 @@ import numpy as np
 
 # %% ../nbs/02_model_file.ipynb #a03db497
 class ModelError(Exception):
-    "A model file is missing, damaged, tampered with, or from another scikit-learn: one line naming file and problem."
+    "A model file is missing, damaged, changed or from another scikit-learn: one line says which."
 
 # %% ../nbs/02_model_file.ipynb #0bdb461d
 def default_model_dir():
-    "The `model/` folder beside the package (the service's configuration may name another: `BOSTON_MODEL_DIR`)."
+    "The `model/` folder beside the package (the service's `BOSTON_MODEL_DIR` may name another)."
     return Path(__file__).resolve().parent.parent / "model"
 
-# %% ../nbs/02_model_file.ipynb #a93b4021
-CARD_KEYS = ("features", "target", "metrics", "versions", "artifacts")
-FEATURE_KEYS = ("name", "meaning", "unit", "median", "train_min", "train_max")
-
-
-def _feature_ok(f):
-    return (
-        isinstance(f, dict)
-        and all(k in f for k in FEATURE_KEYS)
-        and all(
-            isinstance(f[k], (int, float)) and not isinstance(f[k], bool)
-            for k in ("median", "train_min", "train_max")
-        )
-    )
-
-
-def read_card(model_dir):
-    "The model card `model_dir/model.json` as a dict, checked for the keys the service needs."
-    path = Path(model_dir) / "model.json"
+# %% ../nbs/02_model_file.ipynb #e7530b8b
+def _read_json(path):
+    "The JSON value in the file at `path`; a `ModelError` when it is missing or unreadable."
     try:
-        card = json.loads(path.read_text())
+        return json.loads(path.read_text())
     except FileNotFoundError:
         raise ModelError(f"{path}: missing; train the model first (make model)") from None
     except (ValueError, UnicodeDecodeError) as e:
         raise ModelError(f"{path}: not valid JSON ({e})") from None
     except OSError as e:
         raise ModelError(f"{path}: cannot be read ({e.strerror})") from None
+
+# %% ../nbs/02_model_file.ipynb #a93b4021
+CARD_KEYS = ("features", "target", "metrics", "versions", "artifacts")
+FEATURE_KEYS = ("name", "meaning", "unit", "median", "train_min", "train_max")
+
+
+def _is_number(x):
+    "True for an int or a float, but not for a bool (which Python counts as an int)."
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _feature_ok(f):
+    "True when `f` is a feature object with every key of `FEATURE_KEYS`, its statistics numbers."
+    if not isinstance(f, dict):
+        return False
+    if not all(k in f for k in FEATURE_KEYS):
+        return False
+    return all(_is_number(f[k]) for k in ("median", "train_min", "train_max"))
+
+
+def _files_ok(card):
+    "True when `versions` is an object and `artifacts` gives each file its `sha256` as a string."
+    if not isinstance(card["versions"], dict) or not isinstance(card["artifacts"], dict):
+        return False
+    for artifact in card["artifacts"].values():
+        if not isinstance(artifact, dict) or not isinstance(artifact.get("sha256"), str):
+            return False
+    return True
+
+# %% ../nbs/02_model_file.ipynb #abd24190
+def read_card(model_dir):
+    "The model card `model_dir/model.json` as a dict, checked for the keys the service needs."
+    path = Path(model_dir) / "model.json"
+    card = _read_json(path)
     missing = [k for k in CARD_KEYS if not isinstance(card, dict) or k not in card]
     if missing:
         raise ModelError(f"{path}: not a model card, missing {missing}")
     feats = card["features"]
-    if not feats or not isinstance(feats, list) or not all(map(_feature_ok, feats)):
+    if not feats or not isinstance(feats, list) or not all(_feature_ok(f) for f in feats):
+        keys = ", ".join(FEATURE_KEYS)
         raise ModelError(
-            f'{path}: "features" must be a non-empty list of feature objects with {", ".join(FEATURE_KEYS)}'
+            f'{path}: "features" must be a non-empty list of feature objects with {keys}'
             " (median and training range as numbers)"
         )
-    if (
-        not isinstance(card["versions"], dict)
-        or not isinstance(card["artifacts"], dict)
-        or not all(
-            isinstance(a, dict) and isinstance(a.get("sha256"), str)
-            for a in card["artifacts"].values()
-        )
-    ):
+    if not _files_ok(card):
         raise ModelError(
-            f'{path}: "versions" must be an object, and "artifacts" must give each file its "sha256"'
+            f'{path}: "versions" must be an object,'
+            ' and "artifacts" must give each file its "sha256"'
         )
     return card
 
@@ -93,7 +106,8 @@ def verify_file(model_dir, card, name):
         raise ModelError(f"{path}: cannot be read ({e.strerror})") from None
     if found != expected:
         raise ModelError(
-            f"{path}: SHA-256 mismatch, expected {expected}, found {found}; the file changed after training"
+            f"{path}: SHA-256 mismatch, expected {expected}, found {found}; "
+            "the file changed after training"
         )
     return path
 
@@ -107,8 +121,8 @@ def check_versions(model_dir, card):
         have = "not installed"
     if have != want:
         raise ModelError(
-            f"{Path(model_dir) / 'model.pkl'}: written by scikit-learn {want}, but {have} is installed; "
-            f"install scikit-learn=={want} or retrain"
+            f"{Path(model_dir) / 'model.pkl'}: written by scikit-learn {want}, "
+            f"but {have} is installed; install scikit-learn=={want} or retrain"
         )
 
 # %% ../nbs/02_model_file.ipynb #4ad77316
@@ -119,12 +133,10 @@ class Model:
     "A verified model: its card, its feature names in order, and `predict(rows) -> MEDV in $1000s`."
 
     def __init__(self, card, predict, engine, model_dir):
-        self.card, self.predict, self.engine, self.model_dir = (
-            card,
-            predict,
-            engine,
-            Path(model_dir),
-        )
+        self.card = card
+        self.predict = predict
+        self.engine = engine
+        self.model_dir = Path(model_dir)
         self.features = [f["name"] for f in card["features"]]
 
     def __repr__(self):
@@ -132,49 +144,50 @@ class Model:
 
 # %% ../nbs/02_model_file.ipynb #9e4e1553
 def _sklearn_predict(path, n_features):
+    "The predict function of the forest pickled in `path`."
     with open(path, "rb") as f:
-        rf = pickle.load(f)  # safe only because verify_file checked the SHA-256 first
-    if getattr(rf, "n_features_in_", None) != n_features:
-        raise ModelError(
-            f"{path}: model expects {getattr(rf, 'n_features_in_', '?')} features, the card lists {n_features}"
-        )
-    return lambda rows: rf.predict(rows)
+        forest = pickle.load(f)  # safe only because verify_file checked the SHA-256 first
+    found = getattr(forest, "n_features_in_", "?")
+    if found != n_features:
+        raise ModelError(f"{path}: model expects {found} features, the card lists {n_features}")
+    return forest.predict
 
 
 def _onnx_predict(path, n_features):
+    "A predict function that runs the ONNX model in `path` with onnxruntime, on one thread."
     import onnxruntime as ort
 
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = opts.inter_op_num_threads = (
-        1  # one thread per call: gunicorn runs several workers
-    )
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1  # gunicorn runs several workers side by side
     try:
-        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as e:
-        raise ModelError(f"{path}: onnxruntime cannot load it ({str(e).splitlines()[0]})") from None
-    name, outputs = (
-        sess.get_inputs()[0].name,
-        [sess.get_outputs()[0].name],
-    )  # looked up once, not per request
-    options = ort.RunOptions()  # made once: else every call builds one
+        first_line = str(e).splitlines()[0]
+        raise ModelError(f"{path}: onnxruntime cannot load it ({first_line})") from None
+
+    input_name = sess.get_inputs()[0].name
 
     def predict(rows):
         x = np.asarray(rows, dtype=np.float32)
-        return sess.run(outputs, {name: x}, options)[0][:, 0].astype(np.float64)
+        outputs = sess.run(None, {input_name: x})
+        return outputs[0][:, 0].astype(np.float64)
 
     return predict
 
 # %% ../nbs/02_model_file.ipynb #a5916abc
 def load_model(model_dir=None, engine="onnx"):
-    "Read the card, verify every artifact and the scikit-learn version, then load `engine`'s model file."
+    "Read the card, verify every file and the scikit-learn version, then load `engine`'s file."
     model_dir = Path(model_dir or default_model_dir())
     if engine not in ENGINES:
         raise ModelError(f"engine {engine!r} is not one of {ENGINES}")
     card = read_card(model_dir)
-    paths = {name: verify_file(model_dir, card, name) for name in card["artifacts"]}
+    paths = {}
+    for name in card["artifacts"]:
+        paths[name] = verify_file(model_dir, card, name)
     check_versions(model_dir, card)
-    n = len(card["features"])
-    load = _onnx_predict if engine == "onnx" else _sklearn_predict
-    return Model(
-        card, load(paths[f"model.{'onnx' if engine == 'onnx' else 'pkl'}"], n), engine, model_dir
-    )
+    n_features = len(card["features"])
+    if engine == "onnx":
+        predict = _onnx_predict(paths["model.onnx"], n_features)
+    else:
+        predict = _sklearn_predict(paths["model.pkl"], n_features)
+    return Model(card, predict, engine, model_dir)

@@ -1,0 +1,64 @@
+"""Self-checks for the exercises of 00_data."""
+
+import numpy as np
+
+from boston_app.data import FEATURE_NAMES, FEATURES, load_boston
+
+from . import unanswered, verdict
+
+
+def check_1(answer):
+    """Exercise 1: the number of tracts whose MEDV sits at the cap of 50."""
+    if answer is None:
+        return unanswered(1, "answer_1")
+    _, y = load_boston()
+    capped = int((y == 50).sum())
+    if isinstance(answer, bool) or not isinstance(answer, int | np.integer):
+        return verdict(1, f"expected a whole number of tracts, got {answer!r}")
+    if answer == 50:
+        return verdict(1, "50 is the cap itself; count the tracts whose MEDV equals it")
+    if answer != capped:
+        return verdict(1, f"{answer} tracts is not it; count the values of `y` equal to 50.0")
+    return verdict(1)
+
+
+def check_2(column):
+    """Exercise 2: `column(X, name)` gives the column of `X` for feature `name`."""
+    X, _ = load_boston()
+    if column(X, "RM") is None:
+        return unanswered(2, "column")
+    for i, name in enumerate(FEATURE_NAMES):
+        got = np.asarray(column(X, name))
+        if got.shape != (506,):
+            return verdict(2, f"column(X, {name!r}) has shape {got.shape}, expected (506,)")
+        if not np.array_equal(got, X[:, i]):
+            return verdict(2, f"column(X, {name!r}) is not the {name} column (column {i} of X)")
+    return verdict(2)
+
+
+# (feature name, value, allowed?): both ends of a range, just outside them, and the choices of CHAS.
+CASES = [
+    ("ZN", 100.0, True),
+    ("ZN", 0.0, True),
+    ("ZN", 100.5, False),
+    ("ZN", -0.5, False),
+    ("B", 396.9, True),
+    ("B", 397.0, False),
+    ("CRIM", 1e6, True),
+    ("CRIM", -1.0, False),
+    ("CHAS", 1.0, True),
+    ("CHAS", 0.0, True),
+    ("CHAS", 0.5, False),
+]
+
+
+def check_3(allowed):
+    """Exercise 3: `allowed(f, value)` follows feature `f`'s domain, both ends included."""
+    if allowed(FEATURES[0], 1.0) is None:
+        return unanswered(3, "allowed")
+    for name, value, expected in CASES:
+        f = FEATURES[FEATURE_NAMES.index(name)]
+        got = allowed(f, value)
+        if got != expected:
+            return verdict(3, f"allowed({name}, {value:g}) gave {got!r}, expected {expected}")
+    return verdict(3)

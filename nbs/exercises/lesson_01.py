@@ -1,0 +1,85 @@
+"""Self-checks for the exercises of 01_train."""
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from boston_app.data import load_boston
+from boston_app.model import ModelError, load_model, verify_file
+from boston_app.train import evaluate, select_features, train_forest
+
+from . import unanswered, verdict
+
+MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
+LECTURE_FOUR = ["CRIM", "RM", "AGE", "DIS"]
+
+
+def is_number(answer):
+    """True for an int or float answer (not a bool, which Python counts as an int)."""
+    return isinstance(answer, int | float) and not isinstance(answer, bool)
+
+
+def committed_forest():
+    """The committed forest, unpickled only after its SHA-256 matched the card."""
+    card = json.loads((MODEL_DIR / "model.json").read_text())
+    path = verify_file(MODEL_DIR, card, "model.pkl")
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+def check_1(answer):
+    """Exercise 1: how many features, from the most important down, pass 90 % of the importance."""
+    if answer is None:
+        return unanswered(1, "answer_1")
+    if isinstance(answer, bool) or not isinstance(answer, int | np.integer):
+        return verdict(1, f"expected a whole number of features, got {answer!r}")
+    shares = np.sort(committed_forest().feature_importances_)[::-1]
+    needed = int(np.argmax(np.cumsum(shares) > 0.9)) + 1
+    if answer == needed - 1:
+        held = shares[:answer].sum()
+        return verdict(1, f"the first {answer} features hold {held:.3f}, not yet over 0.9")
+    if answer != needed:
+        return verdict(1, f"{answer} is not it; add the largest shares until the sum passes 0.9")
+    return verdict(1)
+
+
+def four_feature_r2():
+    """Held-out R² of 20 trees on the lecture's four features, split and seeded as in the lesson."""
+    X_all, y = load_boston()
+    X4, _ = select_features(X_all, LECTURE_FOUR)
+    X_train, X_test, y_train, y_test = train_test_split(X4, y, test_size=0.2, random_state=42)
+    forest = train_forest(X_train, y_train, n_estimators=20, random_state=42)
+    return evaluate(forest, X_test, y_test)["r2"]
+
+
+def check_2(answer):
+    """Exercise 2: the held-out R² of a 20-tree forest on the lecture's four features."""
+    if answer is None:
+        return unanswered(2, "answer_2")
+    if not is_number(answer):
+        return verdict(2, f"expected a number (an R²), got {answer!r}")
+    if abs(answer - 0.893) < 0.001:
+        return verdict(2, "0.893 is the 13-feature forest's R²; train on the four features only")
+    if abs(answer - four_feature_r2()) > 0.001:
+        recipe = "test_size=0.2, random_state=42 and 20 trees"
+        return verdict(2, f"R² {answer:.3f} is not it; use {recipe}")
+    return verdict(2)
+
+
+def check_3(answer):
+    """Exercise 3: a folder, not the committed one, holding a verified four-feature model."""
+    if answer is None:
+        return unanswered(3, "answer_3")
+    folder = Path(answer)
+    if folder.resolve() == MODEL_DIR.resolve():
+        return verdict(3, "that is the committed model folder; save into tempfile.mkdtemp()")
+    try:
+        model = load_model(folder)
+    except ModelError as e:
+        return verdict(3, f"the service would refuse it: {e}")
+    if model.features != LECTURE_FOUR:
+        return verdict(3, f"the card lists {model.features}, expected {LECTURE_FOUR}")
+    return verdict(3)
