@@ -2,8 +2,8 @@
 
 # %% auto #0
 __all__ = ['NUMBER', 'MAX_UNKNOWN', 'MAX_BATCH', 'shown', 'text_to_float', 'json_to_float', 'to_number', 'Schema', 'domain_error',
-           'range_warning', 'unknown_field_problem', 'unknown_fields', 'ValidationError', 'Row', 'read_feature',
-           'validate_row', 'check_batch_size', 'validate_batch']
+           'range_warning', 'unknown_field_problem', 'unknown_fields', 'ValidationError', 'Row', 'name_errors',
+           'add_value', 'validate_row', 'check_batch_size', 'validate_batch']
 
 # %% ../nbs/03_validation.ipynb #e22fdf68
 import difflib
@@ -34,7 +34,7 @@ def text_to_float(text):
         raise ValueError("must be a finite number")
     raise ValueError(f"must be a number, got {shown(text)!r}")
 
-# %% ../nbs/03_validation.ipynb #4471d6e7
+# %% ../nbs/03_validation.ipynb #5ec18056
 def json_to_float(value):
     "A JSON value that is not text, as a float, or `ValueError` saying why it is not a number."
     if isinstance(value, bool):  # True is an int in Python; in JSON it is not a number
@@ -147,43 +147,43 @@ class Row:
     warnings: list = field(default_factory=list)
 
 # %% ../nbs/03_validation.ipynb #8ca66529
-def read_feature(f, value):
-    "`value` for feature `f` as `(number, warning or None)`, or `ValueError` saying what is wrong."
+def name_errors(schema, row, repeated):
+    "Errors for the names in `row` that are not features, and for the names given more than once."
+    errors = unknown_fields(schema, row)
+    for name in repeated:
+        errors[shown(name)] = "given more than once"
+    return errors
+
+
+def add_value(result, i, f, value):
+    "Put feature `f`'s `value` at position `i` of the `Row` `result`; `ValueError` if it is bad."
     x = to_number(value)
     problem = domain_error(f, x)
     if problem:
         raise ValueError(problem)
-    return x, range_warning(f, x)
+    result.values[i] = x
+    result.given[f["name"]] = x
+    warning = range_warning(f, x)
+    if warning:
+        result.warnings.append(warning)
 
 
 def validate_row(schema, row, repeated=()):
     "Validate the mapping `row`: a `Row`, or `ValidationError` naming every bad field."
-    errors = unknown_fields(schema, row)
-    for name in repeated:
-        errors[shown(name)] = "given more than once"
-    values = list(schema.medians)
-    given = {}
-    filled = []
-    warnings = []
+    errors = name_errors(schema, row, repeated)
+    result = Row(values=list(schema.medians), given={}, filled=[])
     for i, f in enumerate(schema.features):
         name = f["name"]
         if name not in row:
-            filled.append(name)
-            continue
-        if name in errors:
-            continue  # given more than once: already named
-        try:
-            x, warning = read_feature(f, row[name])
-        except ValueError as e:
-            errors[name] = str(e)
-            continue
-        values[i] = x
-        given[name] = x
-        if warning:
-            warnings.append(warning)
+            result.filled.append(name)
+        elif name not in errors:  # a name given twice is already refused
+            try:
+                add_value(result, i, f, row[name])
+            except ValueError as e:
+                errors[name] = str(e)
     if errors:
         raise ValidationError(errors)
-    return Row(values, given, filled, warnings)
+    return result
 
 # %% ../nbs/03_validation.ipynb #5599101a
 MAX_BATCH = 1000
@@ -212,14 +212,12 @@ def validate_batch(schema, instances, max_batch=MAX_BATCH):
         try:
             r = validate_row(schema, instance, getattr(instance, "repeated", ()))
         except ValidationError as e:
-            for name, problem in e.fields.items():
-                errors[f"{where}.{name}"] = problem
+            errors.update({f"{where}.{name}": problem for name, problem in e.fields.items()})
             if len(errors) >= MAX_UNKNOWN:
                 break  # enough to fix for now
             continue
         values.append(r.values)
-        for warning in r.warnings[: MAX_UNKNOWN - len(warnings)]:
-            warnings.append(f"{where}: {warning}")
+        warnings.extend(f"{where}: {warning}" for warning in r.warnings)
     if errors:
         raise ValidationError(errors)
-    return values, warnings
+    return values, warnings[:MAX_UNKNOWN]
