@@ -273,7 +273,7 @@ def health_schema():
     required = ["status", "engine", "model_file", "model_sha256"]
     return dict(type="object", required=required, properties={name: TEXT for name in required})
 
-# %% ../nbs/04_query_endpoint.ipynb #3975f83a
+# %% ../nbs/04_query_endpoint.ipynb #c69b1ea7
 def ref(name):
     "A reference to the schema `name` among the document's components."
     return {"$ref": f"#/components/schemas/{name}"}
@@ -293,7 +293,7 @@ def ok_response(description, schema):
     "A 200 response with a JSON body holding `schema`."
     return dict(description=description, content=json_content(schema))
 
-# %% ../nbs/04_query_endpoint.ipynb #8a748404
+# %% ../nbs/04_query_endpoint.ipynb #5b43ca17
 TOO_LONG = "Query string too long: gunicorn refuses a request line over 4094 bytes, before the app"
 
 
@@ -334,7 +334,7 @@ def predict_post_operation():
         responses=responses,
     )
 
-# %% ../nbs/04_query_endpoint.ipynb #787be74c
+# %% ../nbs/04_query_endpoint.ipynb #229ef702
 def health_operation():
     "GET /health."
     served = "Model loaded: the engine, the model file it serves and that file's SHA-256"
@@ -350,7 +350,7 @@ def model_operation():
     responses = {"200": ok_response("The model card", {"type": "object"})}
     return dict(summary="The model card", operationId="modelCard", responses=responses)
 
-# %% ../nbs/04_query_endpoint.ipynb #633a4882
+# %% ../nbs/04_query_endpoint.ipynb #30745568
 def openapi(schema, max_batch=MAX_BATCH):
     "The OpenAPI 3.1 document of the API for `schema`."
     info = dict(
@@ -374,7 +374,7 @@ def openapi(schema, max_batch=MAX_BATCH):
     )
     return {"openapi": "3.1.0", "info": info, "paths": paths, "components": {"schemas": schemas}}
 
-# %% ../nbs/04_query_endpoint.ipynb #543c94d1
+# %% ../nbs/04_query_endpoint.ipynb #ebb2fe4c
 @bp.get("/openapi.json")
 def openapi_json():
     "The OpenAPI document, with this server's own base URL (https behind Heroku's router)."

@@ -34,7 +34,7 @@ def text_to_float(text):
         raise ValueError("must be a finite number")
     raise ValueError(f"must be a number, got {shown(text)!r}")
 
-# %% ../nbs/03_validation.ipynb #5ec18056
+# %% ../nbs/03_validation.ipynb #d16d8782
 def json_to_float(value):
     "A JSON value that is not text, as a float, or `ValueError` saying why it is not a number."
     if isinstance(value, bool):  # True is an int in Python; in JSON it is not a number

@@ -73,7 +73,7 @@ def check_2(function):
     for value, expected in COMMA_CASES:
         got = _outcome(function, value)
         if got is None and value == "6,5":
-            return unanswered(2, "to_number_comma")
+            return verdict(2, "write `to_number_comma` in the cell above, then run this cell again")
         if expected is ValueError and got is not ValueError:
             return verdict(
                 2, f"to_number_comma({value!r}) gave {got!r}; to_number raises ValueError"
@@ -114,7 +114,7 @@ def check_3(function):
     for instances in BATCHES:
         got = _outcome(lambda batch: function(schema, batch), instances)
         if got is None:
-            return unanswered(3, "valid_rows")
+            return verdict(3, "write `valid_rows` in the cell above, then run this cell again")
         expected = _accepted(schema, instances)
         if got != expected:
             return verdict(

@@ -75,7 +75,7 @@ def check_2(make_app):
         return verdict(2, "`small_app` must be a function")
     app = make_app()
     if app is None:
-        return unanswered(2, "small_app")
+        return verdict(2, "write `small_app` in the cell above, then run this cell again")
     if not isinstance(app, flask.Flask):
         return verdict(2, "small_app() must return a Flask app")
     app.logger.disabled = True  # a crash is reported below, not as a traceback
