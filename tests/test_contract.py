@@ -531,7 +531,8 @@ def test_other_http_errors_are_json_too(http):
 def test_health(http, card):
     a = http.request("GET", "/health")
     assert a.status == 200 and a.json["status"] == "ok" and a.json["engine"] in ("onnx", "sklearn")
-    assert a.json["model_sha256"] == card["artifacts"]["model.pkl"]["sha256"]
+    served = {"onnx": "model.onnx", "sklearn": "model.pkl"}[a.json["engine"]]  # the file the engine serves
+    assert a.json["model_file"] == served and a.json["model_sha256"] == card["artifacts"][served]["sha256"]
 
 
 def test_health_is_503_until_a_model_is_loaded():

@@ -573,7 +573,8 @@ def test_health_not_200_before_the_model_is_loaded(tmp_path):
         os.close(fd)
         r = wait_for(lambda: _health(server.url), 30, step=0.1)
         assert r is not None and r.status_code == 200
-        assert r.json()["model_sha256"] == json.loads(card)["artifacts"]["model.pkl"]["sha256"]
+        assert r.json()["model_file"] == "model.onnx"  # the default engine's file, and its fingerprint
+        assert r.json()["model_sha256"] == json.loads(card)["artifacts"]["model.onnx"]["sha256"]
         assert accepts(port)
     finally:
         stop_server(server)

@@ -2,7 +2,7 @@
 
 Any mapping of inputs either validates to finite, in-domain numbers in the card's feature order (left-out features
 at their training medians), or is refused with a `ValidationError` whose fields name a field; `to_number` raises
-nothing but `ValueError`.
+nothing but `ValueError`; a batch answers as its rows one by one; `parse_json` reads JSON and records repeated keys.
 """
 
 import math
@@ -210,62 +210,46 @@ def test_any_batch_validates_or_names_an_instance(instances):
         assert all(isinstance(w, str) and w.startswith("instances[") for w in warnings)
 
 
-# ------------------------------------------------------------------------------ the shortcuts agree with the slow way
-# Three shortcuts exist for speed (issue 5): to_number's float() first, the query string split by hand, and JSON read
-# by orjson. Each must answer exactly as the general code it skips.
-
-ascii_text = st.one_of(numeric_text, st.text(alphabet=st.characters(max_codepoint=127), max_size=12))
+# ------------------------------------------------------------------------------ a batch is a loop of rows
 
 
 @SETTINGS
-@given(ascii_text)
-def test_to_number_shortcut_accepts_exactly_what_NUMBER_spells(text):
-    from boston_app.validation import NUMBER
-
-    spelled = NUMBER.fullmatch(text.strip()) is not None
+@given(st.lists(st.one_of(plausible, rows, scalars), min_size=1, max_size=6))
+def test_a_batch_answers_as_its_rows_one_by_one(instances):
+    """validate_batch gives each row's validate_row values and warnings, or names each bad row's fields by position."""
+    values, warnings, errors = [], [], {}
+    for i, row in enumerate(instances):
+        if not isinstance(row, dict):
+            errors[f"instances[{i}]"] = "must be a JSON object of features"
+            continue
+        try:
+            r = validate_row(SCHEMA, row)
+        except ValidationError as e:
+            errors.update({f"instances[{i}].{k}": v for k, v in e.fields.items()})
+            continue
+        values.append(r.values)
+        warnings.extend(f"instances[{i}]: {w}" for w in r.warnings)
     try:
-        x = to_number(text)
-    except ValueError:
-        assert not spelled or not math.isfinite(float(text.strip()))
+        got = validate_batch(SCHEMA, instances)
+    except ValidationError as e:
+        assert errors, e.fields
+        assert e.fields.items() <= errors.items()  # the first errors, cut after MAX_UNKNOWN
+        assert len(e.fields) == len(errors) or len(e.fields) >= MAX_UNKNOWN
     else:
-        assert spelled and x == float(text.strip()) and math.isfinite(x)
+        assert not errors
+        assert got == (values, warnings[:MAX_UNKNOWN])
 
 
-query_piece = st.one_of(
-    st.sampled_from(NAMES + ["NOAX", "", "=", "a=b=c", "%2B1", "R%4D", "1+2", "%ZZ", "é"]),
-    st.text(alphabet="AZaz09.=-_~;,+%é ", max_size=6),
-)
+# ------------------------------------------------------------------------------ JSON bodies
 
-
-@SETTINGS
-@given(
-    st.lists(st.tuples(query_piece, st.one_of(query_piece, numeric_text.filter(str.isascii))), max_size=8),
-    st.sampled_from(["=", ""]),
-)
-def test_query_shortcut_reads_the_query_as_werkzeug_does(pairs, sep):
-    from flask import request
-
-    from boston_app.api import query_fields
-    from boston_app.app import create_app
-
-    qs = "&".join(f"{k}{sep if v else ''}{v}" if k or v else "" for k, v in pairs)
-    app = create_app()
-    with app.test_request_context("/predict?" + qs):
-        fast = query_fields(request)
-        args = request.args
-        slow = ({k: args.getlist(k)[-1] for k in args}, [k for k, v in args.lists() if len(v) > 1])
-    assert fast[0] == slow[0] and sorted(fast[1]) == sorted(slow[1]), qs
-
-
-# Integers within 64 bits: beyond them orjson gives the nearest float where Python's parser gives an int, which
-# to_number turns into the same float (test_json_shortcut_big_integers_validate_alike).
+# JSON text that may give a key twice: ('obj', pairs) becomes an object written pair by pair.
 json_text = st.recursive(
     st.one_of(
         st.none(),
         st.booleans(),
-        st.integers(-(2**63), 2**64 - 1),
+        st.integers(-(2**70), 2**70),
         st.floats(allow_nan=False, allow_infinity=False),
-        st.text(alphabet='ab:"\\ ', max_size=4),
+        st.text(alphabet='ab:"\\ é', max_size=4),
     ),
     lambda inner: (
         st.lists(inner, max_size=3)
@@ -276,7 +260,7 @@ json_text = st.recursive(
 
 
 def to_text(v):
-    """JSON text for a value from json_text; ('obj', pairs) becomes an object that may give a key twice."""
+    """JSON text for a value from json_text."""
     import json
 
     if isinstance(v, tuple):
@@ -286,40 +270,47 @@ def to_text(v):
     return json.dumps(v)
 
 
+def expected(v):
+    """What parse_json must give for a value from json_text: the last value of a key, and the repeated keys."""
+    if isinstance(v, tuple):
+        kept = dict(v[1])  # a key given twice keeps its place and its last value, as a dict does
+        keys = [k for k, _ in v[1]]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        return {k: expected(x)[0] for k, x in kept.items()}, [repeated] + [
+            r for x in kept.values() for r in expected(x)[1]
+        ]
+    if isinstance(v, list):
+        return [expected(x)[0] for x in v], [r for x in v for r in expected(x)[1]]
+    return v, []
+
+
+def repeated_keys(v):
+    """Every parsed object's repeated keys, depth first, as parse_json recorded them."""
+    if isinstance(v, dict):
+        return [sorted(getattr(v, "repeated", ()))] + [r for x in v.values() for r in repeated_keys(x)]
+    if isinstance(v, list):
+        return [r for x in v for r in repeated_keys(x)]
+    return []
+
+
 @SETTINGS
 @given(json_text)
-def test_json_shortcut_reads_as_the_strict_parser_does(value):
-    import json
-
-    from boston_app.api import _constant, _object, parse_json
-
-    data = to_text(value).encode()
-    slow = json.loads(data.decode(), object_pairs_hook=_object, parse_constant=_constant)
-    fast = parse_json(data)
-
-    def repeated(v):  # every object's repeated keys, depth first
-        if isinstance(v, dict):
-            return [sorted(getattr(v, "repeated", ()))] + [r for x in v.values() for r in repeated(x)]
-        if isinstance(v, list):
-            return [r for x in v for r in repeated(x)]
-        return []
-
-    assert fast == slow and repeated(fast) == repeated(slow), data
-
-
-@pytest.mark.parametrize(
-    "digits", ["18446744073709551616", "-9223372036854775809", "1" + "0" * 40, "9" * 308, "1" + "0" * 400]
-)
-def test_json_shortcut_big_integers_validate_alike(digits):
-    import json
-
+def test_parse_json_reads_values_and_records_every_repeated_key(value):
     from boston_app.api import parse_json
 
-    def outcome(v):
-        try:
-            return to_number(v)
-        except ValueError as e:
-            return str(e)
+    got = parse_json(to_text(value).encode())
+    want, repeated = expected(value)
+    assert got == want and repeated_keys(got) == repeated
 
-    fast = parse_json(f'{{"CRIM": {digits}}}'.encode())["CRIM"]
-    assert outcome(fast) == outcome(json.loads(digits))
+
+@pytest.mark.parametrize("digits", ["18446744073709551616", "1" + "0" * 40, "9" * 308, "1" + "0" * 400])
+def test_a_huge_integer_in_a_body_is_a_number_or_too_large(digits):
+    from boston_app.api import parse_json
+
+    row = parse_json(f'{{"CRIM": {digits}}}'.encode())
+    try:
+        r = validate_row(SCHEMA, row)
+    except ValidationError as e:
+        assert e.fields == {"CRIM": "is too large"}
+    else:
+        assert r.given["CRIM"] == float(int(digits))

@@ -1,0 +1,69 @@
+"""03_validation's exercise checks: the placeholder is "not yet", a right answer passes, a wrong one does not."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nbs"))
+
+from exercises.lesson_03 import check_1, check_2, check_3  # noqa: E402
+
+from boston_app.model import default_model_dir, read_card  # noqa: E402
+from boston_app.validation import Schema, ValidationError, to_number, validate_row  # noqa: E402
+
+SCHEMA = Schema.from_card(read_card(default_model_dir()))
+
+
+def passes(line, n):
+    return line == f"Exercise {n}: PASS"
+
+
+def not_yet(line, n):
+    return line.startswith(f"Exercise {n}: not yet: ")
+
+
+# Reference solutions (kept here, not in the notebook).
+def answer_1():
+    r = validate_row(SCHEMA, {"CRIM": "0.0006", "RM": "6.5", "AGE": "65", "DIS": "5"})
+    name = r.warnings[0].split(" ")[0]
+    return name, SCHEMA.features[SCHEMA.index[name]]["train_min"]
+
+
+def to_number_comma(value):
+    if isinstance(value, str):
+        value = value.replace(",", ".")
+    return to_number(value)
+
+
+def valid_rows(schema, instances):
+    positions = []
+    for i, row in enumerate(instances):
+        if not isinstance(row, dict):
+            continue
+        try:
+            validate_row(schema, row)
+        except ValidationError:
+            continue
+        positions.append(i)
+    return positions
+
+
+def test_check_1():
+    assert not_yet(check_1(None), 1)
+    assert passes(check_1(answer_1()), 1)
+    assert not_yet(check_1(("CRIM", 0.00632)), 1)  # the whole data set's minimum, not the training split's
+    assert not_yet(check_1(("RM", 3.863)), 1)
+    assert not_yet(check_1("CRIM"), 1)
+
+
+def test_check_2():
+    assert not_yet(check_2(lambda value: None), 2)
+    assert passes(check_2(to_number_comma), 2)
+    assert not_yet(check_2(lambda value: float(str(value).replace(",", "."))), 2)  # lets 'nan' through
+    assert not_yet(check_2(to_number), 2)  # no comma
+
+
+def test_check_3():
+    assert not_yet(check_3(lambda schema, instances: None), 3)
+    assert passes(check_3(valid_rows), 3)
+    dicts = lambda schema, instances: [i for i, r in enumerate(instances) if isinstance(r, dict)]
+    assert not_yet(check_3(dicts), 3)  # not validated

@@ -1,0 +1,77 @@
+"""04_query_endpoint's exercise checks: the placeholder is "not yet", a right answer passes, a wrong one does not."""
+
+import sys
+from pathlib import Path
+
+import flask
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nbs"))
+
+from exercises.lesson_04 import LECTURE_URL, check_1, check_2, served_client  # noqa: E402
+
+from boston_app.api import error  # noqa: E402
+from boston_app.model import load_model  # noqa: E402
+from boston_app.validation import to_number  # noqa: E402
+
+FOUR = ["CRIM", "RM", "AGE", "DIS"]
+
+
+# Reference solutions (kept here, not in the notebook).
+def answer_1():
+    return served_client().get(LECTURE_URL + "&LSTAT=4.98").json["price_usd"]
+
+
+def small_app():
+    model = load_model()
+    medians = {f["name"]: f["median"] for f in model.card["features"]}
+    app = flask.Flask("small")
+
+    @app.get("/predict")
+    def predict():
+        row = dict(medians)
+        problems = {}
+        for name in FOUR:
+            try:
+                row[name] = to_number(flask.request.args.get(name))
+            except ValueError as e:
+                problems[name] = str(e)
+        if problems:
+            return error("invalid input", problems)
+        medv = float(model.predict([list(row.values())])[0])
+        return {"price_usd": round(medv * 1000)}
+
+    return app
+
+
+def lecture_fixed():
+    """The lesson's `predict_fixed`: works on the lecture's URL, 500 on bad input."""
+    model = load_model()
+    medians = {f["name"]: f["median"] for f in model.card["features"]}
+    app = flask.Flask("fixed")
+
+    @app.get("/predict")
+    def predict():
+        row = dict(medians)
+        for name in FOUR:
+            row[name] = float(flask.request.args[name])
+        medv = float(model.predict([list(row.values())])[0])
+        return {"price_usd": round(medv * 1000)}
+
+    return app
+
+
+def test_check_1():
+    assert check_1(None).startswith("Exercise 1: not yet: ")
+    assert check_1(answer_1()) == "Exercise 1: PASS"
+    lecture_price = served_client().get(LECTURE_URL).json["price_usd"]
+    assert check_1(lecture_price).startswith("Exercise 1: not yet: that is the lecture's price")
+    assert check_1(answer_1() + 1000).startswith("Exercise 1: not yet: ")
+
+
+def test_check_2():
+    assert check_2(lambda: None).startswith("Exercise 2: not yet: ")
+    assert check_2(small_app) == "Exercise 2: PASS"
+    assert check_2(lecture_fixed).startswith("Exercise 2: not yet: ")  # 500 for RM=abc
+    testing = lecture_fixed()
+    testing.testing = True  # exceptions reach the check instead of a 500
+    assert check_2(lambda: testing).startswith("Exercise 2: not yet: ")
