@@ -1,0 +1,59 @@
+"""Lesson 08's self-checks: the placeholder is 'not yet', a reference solution passes, a plausible wrong answer
+is 'not yet'. The reference solutions live here, not in the notebook."""
+
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nbs"))
+
+from exercises.lesson_08 import check_1, check_2, check_3  # noqa: E402
+
+
+def placeholder(*args):
+    return None
+
+
+def shell_status(returncode):
+    if returncode < 0:
+        return 128 - returncode
+    return returncode
+
+
+def listening_port(log):
+    for line in log.splitlines():
+        if "Listening at:" in line:
+            address = line.split("Listening at: ")[1].split(" ")[0]
+            return int(address.rsplit(":", 1)[1])
+    return None
+
+
+def last_number(log):  # the master's pid, not the port
+    line = next(line for line in log.splitlines() if "Listening at:" in line)
+    return int(re.findall(r"\d+", line)[-1])
+
+
+def test_placeholders_are_not_yet():
+    assert check_1(placeholder).startswith("Exercise 1: not yet: ")
+    assert check_2(placeholder).startswith("Exercise 2: not yet: ")
+    assert check_3(None) == "Exercise 3: not yet: set `answer_3` in the cell above, then run this cell again"
+
+
+def test_check_1():
+    assert check_1(shell_status) == "Exercise 1: PASS"
+    assert check_1(abs).startswith("Exercise 1: not yet: ")  # -15 gives 15
+    assert check_1(lambda rc: 128 - rc).startswith("Exercise 1: not yet: ")  # 0 gives 128
+    assert check_1(143).startswith("Exercise 1: not yet: ")
+
+
+def test_check_2():
+    assert check_2(listening_port) == "Exercise 2: PASS"
+    assert check_2(last_number).startswith("Exercise 2: not yet: ")
+    assert check_2(lambda log: int(log.split(":")[-1].split(" ")[0])).startswith("Exercise 2: not yet: ")
+
+
+def test_check_3():
+    assert check_3({"boot": 60, "request": 30, "shutdown": 30}) == "Exercise 3: PASS"
+    assert check_3({"boot": 60, "request": 30, "shutdown": 25}).startswith("Exercise 3: not yet: ")  # ours
+    assert check_3({"boot": 30, "request": 30, "shutdown": 30}).startswith("Exercise 3: not yet: ")
+    assert check_3([60, 30, 30]).startswith("Exercise 3: not yet: ")
