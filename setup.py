@@ -8,7 +8,8 @@ config = ConfigParser(delimiters=["="])
 config.read("settings.ini", encoding="utf-8")
 cfg = config["DEFAULT"]
 
-licenses = {"apache2": ("Apache Software License 2.0", "OSI Approved :: Apache Software License")}
+# settings.ini's `license` as an SPDX expression (setuptools 77+ reads it; the old License classifiers are deprecated).
+licenses = {"apache2": "Apache-2.0"}
 statuses = [
     "1 - Planning",
     "2 - Pre-Alpha",
@@ -19,7 +20,7 @@ statuses = [
     "7 - Inactive",
 ]
 py_versions = "3.11 3.12 3.13 3.14".split()
-lic = licenses[cfg["license"]]
+license_expression = licenses[cfg["license"]]
 min_python = cfg["min_python"]
 
 setuptools.setup(
@@ -30,11 +31,11 @@ setuptools.setup(
     long_description_content_type="text/markdown",
     author=cfg["author"],
     author_email=cfg["author_email"],
-    license=lic[0],
+    license_expression=license_expression,
+    license_files=["LICENSE"],
     classifiers=[
         "Development Status :: " + statuses[int(cfg["status"])],
         "Intended Audience :: " + cfg["audience"].title(),
-        "License :: " + lic[1],
         "Natural Language :: " + cfg["language"].title(),
     ]
     + ["Programming Language :: Python :: " + v for v in py_versions[py_versions.index(min_python) :]],
