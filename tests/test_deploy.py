@@ -93,9 +93,13 @@ def shipped(tmp_path_factory, report):
     assert (app_dir / ".python-version").read_text().strip() in {"3.11", "3.12", "3.13", "3.14"}
     assert not (app_dir / "runtime.txt").exists(), "runtime.txt is deprecated: .python-version says the version"
     # The buildpack installs requirements.txt and nothing else: no `-e .`, no dev extras. The pip cache may serve.
+    # --require-hashes: every package installed, transitive ones included, must be pinned in the file and match one
+    # of its sha256 hashes. pip turns this mode on by itself for a file with hashes, so the buildpack's plain
+    # `pip install -r requirements.txt` checks them too; here it is said, so a file without hashes fails.
     # For speed, our own pip installs into an environment without pip of its own, and skips compiling bytecode
     # (the buildpack compiles it): a third of the time. Imports then compile at boot, so the boot time is a worst case.
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    started = time.monotonic()
     subprocess.run(
         [
             sys.executable,
@@ -107,12 +111,14 @@ def shipped(tmp_path_factory, report):
             "--quiet",
             "--disable-pip-version-check",
             "--no-compile",
+            "--require-hashes",
             "-r",
             "requirements.txt",
         ],
         cwd=app_dir,
         check=True,
     )
+    report(f"install: {time.monotonic() - started:.0f} s (pip install --require-hashes -r requirements.txt)")
     report(
         f"installed size: {tree_bytes(venv) / 2**20:.0f} MiB (the environment from requirements.txt, "
         "before bytecode caches)"
