@@ -34,7 +34,7 @@ setuptools.setup(
     license_expression=license_expression,
     license_files=["LICENSE"],
     classifiers=[
-        "Development Status :: " + statuses[int(cfg["status"])],
+        "Development Status :: " + statuses[int(cfg["status"]) - 1],  # status = 3 is "3 - Alpha"
         "Intended Audience :: " + cfg["audience"].title(),
         "Natural Language :: " + cfg["language"].title(),
     ]

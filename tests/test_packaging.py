@@ -1,11 +1,37 @@
-"""One source of truth for requirements: settings.ini. requirements.txt (what Heroku installs) must agree with it."""
+"""The package and what Heroku installs.
+
+settings.ini is the one source of truth for requirements: its `requirements` line holds the direct run-time pins, and
+requirements.txt (what Heroku installs) is generated from it by `make requirements` (uv), with every transitive
+dependency pinned and hashed. Regenerating needs the package index, so these tests do not regenerate: they check the
+file against settings.ini and against the environment the tests run in (`make requirements` followed by
+`git diff --exit-code requirements.txt` checks it end to end, online).
+
+The slow tests build the package as `python -m build` does from a fresh clone (an sdist, then a wheel from that sdist),
+and install the wheel on its own: it is the code only, and must refuse to serve with one line.
+"""
 
 import configparser
+import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import time
+import zipfile
+from importlib.metadata import requires, version
 from pathlib import Path
 
+import pytest
+from packaging.requirements import Requirement
+
 ROOT = Path(__file__).resolve().parent.parent
+
+# sha256 of the Apache License 2.0 as the Apache Software Foundation publishes it (LICENSE-2.0.txt, appendix included),
+# the file that onnx, tornado and scikit-learn-onnx ship verbatim.
+APACHE_2_SHA256 = "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
 
 
 def settings():
@@ -14,34 +40,128 @@ def settings():
     return cfg["DEFAULT"]
 
 
+def normalize(name):
+    """A distribution name in its normal form (PEP 503): `Flask`, `zope.interface` -> `flask`, `zope-interface`."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def settings_pins():
+    """settings.ini's run-time `requirements` as {name: version}."""
+    return {normalize(r.split("==")[0]): r.split("==")[1] for r in settings()["requirements"].split()}
+
+
 def requirements_txt():
-    lines = (ROOT / "requirements.txt").read_text().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    """requirements.txt as {name: {version, marker, hashes, via}}: pip's continued lines joined, uv's `# via` read."""
+    entries, current = {}, None
+    lines = iter((ROOT / "requirements.txt").read_text().splitlines())
+    for line in lines:
+        if re.match(r"[A-Za-z0-9]", line):
+            while line.endswith("\\"):
+                line = line[:-1] + next(lines)
+            spec, *hashes = line.split("--hash=")
+            requirement = Requirement(spec.strip())
+            (pin,) = requirement.specifier
+            assert pin.operator == "==", f"{requirement.name} is not pinned with =="
+            current = entries[normalize(requirement.name)] = {
+                "version": pin.version,
+                "marker": requirement.marker,
+                "hashes": [h.strip() for h in hashes],
+                "via": [],
+            }
+        elif current is not None and line.lstrip().startswith("#"):
+            needed_by = line.lstrip("# ").removeprefix("via").strip()  # `# via flask`, or `# via` then `#   flask`
+            if needed_by:
+                current["via"].append(normalize(needed_by))
+    return entries
 
 
-def test_requirements_txt_is_the_runtime_requirements_of_settings_ini():
-    assert sorted(requirements_txt()) == sorted(settings()["requirements"].split())
+def applies_here(entry):
+    """Whether pip installs this entry on this interpreter and platform (its environment marker, if any, holds)."""
+    return entry["marker"] is None or entry["marker"].evaluate()
 
 
-def test_every_requirement_is_pinned():
-    for req in requirements_txt() + settings()["dev_requirements"].split():
+def dependencies(name):
+    """The names of the packages the installed distribution `name` needs here (no extras)."""
+    for text in requires(name) or []:
+        req = Requirement(text)
+        if req.marker is None or req.marker.evaluate({"extra": ""}):
+            yield normalize(req.name)
+
+
+def closure(names):
+    """`names` and every package they need here, transitively, from the installed distributions' metadata."""
+    seen, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(dependencies(name))
+    return seen
+
+
+def test_direct_pins_of_requirements_txt_are_settings_ini_requirements():
+    pinned = requirements_txt()
+    for name, want in settings_pins().items():
+        assert name in pinned, f"{name}: in settings.ini, not in requirements.txt: run make requirements"
+        assert pinned[name]["version"] == want, (
+            f"{name}: settings.ini {want}, requirements.txt {pinned[name]['version']}"
+        )
+        assert pinned[name]["marker"] is None, f"{name}: a direct pin applies everywhere"
+
+
+def test_every_other_line_of_requirements_txt_is_needed_by_one_in_it():
+    pinned = requirements_txt()
+    for name, entry in pinned.items():
+        if name not in settings_pins():
+            assert entry["via"], f"{name}: neither in settings.ini nor needed by anything: run make requirements"
+            assert set(entry["via"]) <= set(pinned), f"{name}: needed by {entry['via']}, not all of them pinned"
+
+
+def test_requirements_txt_is_the_whole_dependency_tree_here():
+    """Here, the entries pip installs are exactly settings.ini's pins and what they need, transitively."""
+    here = {name for name, entry in requirements_txt().items() if applies_here(entry)}
+    assert here == closure(settings_pins())
+
+
+def test_every_package_in_requirements_txt_has_hashes():
+    for name, entry in requirements_txt().items():
+        assert entry["hashes"], f"{name} has no --hash: pip's hash-checking mode refuses the file"
+        for h in entry["hashes"]:
+            assert re.fullmatch(r"sha256:[0-9a-f]{64}", h), f"{name}: {h}"
+
+
+def test_installed_versions_match_the_pins():
+    """The environment the tests run in has exactly the versions Heroku installs, transitive ones included."""
+    for name, entry in requirements_txt().items():
+        if applies_here(entry):
+            assert version(name) == entry["version"], f"{name}: installed {version(name)}, pinned {entry['version']}"
+
+
+def test_every_requirement_in_settings_ini_is_pinned():
+    for req in settings()["requirements"].split() + settings()["dev_requirements"].split():
         assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][0-9A-Za-z.]*", req), f"{req} is not pinned with =="
 
 
 def test_scikit_learn_not_the_sklearn_stub_and_at_the_models_version():
-    names = {r.split("==")[0].lower(): r.split("==")[1] for r in requirements_txt()}
-    assert "sklearn" not in names
+    pinned = requirements_txt()
+    assert "sklearn" not in pinned
     card = json.loads((ROOT / "model" / "model.json").read_text())
-    assert names["scikit-learn"] == card["versions"]["scikit-learn"]
-    assert names["numpy"] == card["versions"]["numpy"]
+    assert pinned["scikit-learn"]["version"] == card["versions"]["scikit-learn"]
+    assert pinned["numpy"]["version"] == card["versions"]["numpy"]
 
 
-def test_installed_versions_match_the_pins():
-    from importlib.metadata import version
+# The files by which Heroku's Python buildpack picks a package manager: it refuses a repository with more than one.
+PACKAGE_MANAGER_FILES = ["requirements.txt", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock"]
 
-    for req in requirements_txt():
-        name, pinned = req.split("==")
-        assert version(name) == pinned, f"{name}: installed {version(name)}, pinned {pinned}"
+
+def test_heroku_finds_one_package_manager_file():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.split()
+    found = [f for f in PACKAGE_MANAGER_FILES if f in tracked or (ROOT / f).exists()]
+    assert found == ["requirements.txt"]
+    pyproject = ROOT / "pyproject.toml"
+    if pyproject.exists():
+        for tool in ("poetry", "uv", "pdm"):
+            assert f"[tool.{tool}" not in pyproject.read_text(), f"pyproject.toml configures {tool}"
 
 
 def test_procfile_serves_the_exported_app_with_gunicorn():
@@ -51,3 +171,84 @@ def test_procfile_serves_the_exported_app_with_gunicorn():
 def test_python_version_file_is_a_supported_heroku_python():
     assert (ROOT / ".python-version").read_text().strip() in {"3.11", "3.12", "3.13", "3.14"}
     assert not (ROOT / "runtime.txt").exists(), "runtime.txt is deprecated on Heroku; use .python-version"
+
+
+def test_license_is_the_apache_2_text_settings_ini_names():
+    assert settings()["license"] == "apache2"
+    assert hashlib.sha256((ROOT / "LICENSE").read_bytes()).hexdigest() == APACHE_2_SHA256
+
+
+def test_placeholder_identity_fields_are_named_for_forks():
+    """While settings.ini's identity fields are placeholders, it and the README tell a fork to replace them."""
+    fields = ["user", "git_url", "doc_host", "author_email"]
+    placeholders = [f for f in fields if "example" in settings()[f]]
+    text = (ROOT / "settings.ini").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for field in placeholders:
+        assert f"`{field}`" in text, f"settings.ini does not say that a fork replaces {field}"
+        assert f"`{field}`" in readme, f"the README does not say that a fork replaces {field}"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """`python -m build` on the committed files (`git archive HEAD`, as a fresh clone has them): the sdist, then
+    the wheel built from that sdist. Returns (sdist, wheel, build's output, seconds)."""
+    tmp = tmp_path_factory.mktemp("build")
+    src, dist = tmp / "src", tmp / "dist"
+    src.mkdir()
+    tar = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, check=True, capture_output=True).stdout
+    (tmp / "src.tar").write_bytes(tar)
+    with tarfile.open(tmp / "src.tar") as t:
+        t.extractall(src, filter="data")
+    started = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(src)], capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    (sdist,) = dist.glob("*.tar.gz")
+    (wheel,) = dist.glob("*.whl")
+    return sdist, wheel, r.stdout + r.stderr, seconds
+
+
+@pytest.mark.slow
+def test_build_makes_an_sdist_that_builds_the_wheel(built):
+    sdist, wheel, out, seconds = built
+    assert "Building wheel from sdist" in out  # build's default: the wheel comes from the sdist, not the tree
+    with tarfile.open(sdist) as t:
+        names = {n.split("/", 1)[1] for n in t.getnames() if "/" in n}
+    assert {"setup.py", "settings.ini", "README.md", "LICENSE", "boston_app/app.py"} <= names
+    assert seconds < 30
+
+
+@pytest.mark.slow
+def test_wheel_is_the_code_only(built):
+    _, wheel, _, _ = built
+    names = zipfile.ZipFile(wheel).namelist()
+    code = [n for n in names if not n.startswith("boston_app-")]
+    assert code and all(re.fullmatch(r"boston_app/\w+\.py", n) for n in code), code
+    assert "boston_app-0.1.0.dist-info/licenses/LICENSE" in names
+    assert not any(part in n for n in names for part in ("templates/", "static/", "model/"))
+
+
+@pytest.mark.slow
+def test_wheel_alone_refuses_to_serve_with_one_line(built, tmp_path):
+    """The wheel installed without a checkout beside it: importing the app stops the process with one line.
+    Its dependencies come from the test environment (a .pth file), so nothing is downloaded."""
+    _, wheel, _, _ = built
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    install = ["install", "--quiet", "--no-deps", "--no-index", "--disable-pip-version-check", str(wheel)]
+    subprocess.run([sys.executable, "-m", "pip", "--python", python, *install], check=True)
+    (site,) = venv.glob("lib/python3.*/site-packages")
+    (site / "test-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOSTON_", "FLASK_"))}
+
+    def run(code):
+        return subprocess.run([python, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+
+    where = run("import boston_app; print(boston_app.__file__)").stdout.strip()
+    assert Path(where).is_relative_to(site), f"boston_app imported from {where}, not the wheel"
+    r = run("from boston_app.app import app")
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("boston_app: cannot start: "), r.stderr
