@@ -13,11 +13,12 @@ STRIP := nbstripout --keep-output --keep-count --keep-id --extra-keys "metadata.
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: settings.ini setup.py
+$(VENV)/.installed: settings.ini setup.py requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# The run-time packages at exactly the versions requirements.txt deploys (transitive ones included).
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -c <(grep -o '^[A-Za-z0-9._-]*==[^ ;]*' requirements.txt)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
