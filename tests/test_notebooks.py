@@ -1,8 +1,14 @@
 """The notebooks as tests: papermill runs each one headless, in order, as a learner would; training also runs with
 another parameter set; and training again with the defaults reproduces the committed model byte for byte.
-(nbval, configured in pytest.ini, separately checks every stored output against what the code prints today.)"""
+(nbval, configured in pytest.ini, separately checks every stored output against what the code prints today.)
+
+With BOSTON_EXECUTED_NOTEBOOKS set to a folder (outside the working tree: `make test` fails if the tree changes),
+every notebook papermill executes here is also copied there, failed runs included, so that the outputs of each run
+can be read afterwards; the CI workflow uploads that folder. Unset (the default), nothing is kept."""
 
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,16 +24,27 @@ NBS = ROOT / "nbs"
 NOTEBOOKS = [NBS / "index.ipynb"] + sorted(NBS.glob("[0-9][0-9]_*.ipynb"))
 
 
+def keep(executed):
+    """Copy the executed notebook `executed` to the folder BOSTON_EXECUTED_NOTEBOOKS names, if it is set."""
+    folder = os.environ.get("BOSTON_EXECUTED_NOTEBOOKS")
+    if folder and executed.exists():
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(executed, Path(folder) / executed.name)
+
+
 def run(nb, out, **parameters):
-    return pm.execute_notebook(
-        str(nb),
-        str(out),
-        parameters=parameters,
-        cwd=str(NBS),
-        kernel_name="python3",
-        progress_bar=False,
-        log_output=False,
-    )
+    try:
+        return pm.execute_notebook(
+            str(nb),
+            str(out),
+            parameters=parameters,
+            cwd=str(NBS),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+        )
+    finally:  # papermill writes the notebook, with the failing cell's error, before it raises
+        keep(Path(out))
 
 
 @pytest.mark.slow
@@ -53,7 +70,7 @@ def test_training_with_the_lectures_four_features_gives_a_model_the_service_serv
     out = tmp_path / "model4"
     run(
         NBS / "01_train.ipynb",
-        tmp_path / "train4.ipynb",
+        tmp_path / "01_train_four_features.ipynb",
         features=["CRIM", "RM", "AGE", "DIS"],
         n_estimators=10,
         output_dir=str(out),
@@ -75,7 +92,7 @@ def test_training_again_reproduces_the_committed_model_byte_for_byte(tmp_path):
     """A fresh retrain, in a temporary folder, against the committed files, which no test writes. The model files
     match byte for byte; the card matches in everything but the Python that trained it (it records the minor
     version, and the suite runs on every Python a learner has)."""
-    run(NBS / "01_train.ipynb", tmp_path / "train.ipynb", output_dir=str(tmp_path / "model"))
+    run(NBS / "01_train.ipynb", tmp_path / "01_train_reproduce.ipynb", output_dir=str(tmp_path / "model"))
     for name in ["model.pkl", "model.onnx"]:
         assert (tmp_path / "model" / name).read_bytes() == (ROOT / "model" / name).read_bytes(), name
     fresh_text = (tmp_path / "model" / "model.json").read_text()
