@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb))
 # nbstripout keeps outputs and execution counts (nbval needs both) and drops run-specific metadata.
 STRIP := nbstripout --keep-output --keep-count --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution metadata.language_info metadata.widgets"
 
-.PHONY: setup serve model retrain test lint format check-sync notebooks bench bench-venv clean requirements
+.PHONY: setup serve model retrain gate test lint format check-sync notebooks bench bench-venv clean requirements
 
 setup: $(VENV)/.installed
 
@@ -28,6 +28,26 @@ model: setup
 
 retrain: setup
 	out=$$(mktemp --suffix=.ipynb) && cd nbs && papermill --no-progress-bar --log-level WARNING -k python3 01_train.ipynb $$out && rm -f $$out
+
+# The CD4ML gate (lesson nbs/11_retrain_gate.ipynb): train CANDIDATE, compare it with the model in GATE_MODEL_DIR on the
+# same held-out rows, and replace that folder (atomically, card version + 1) only when it does not regress beyond the
+# notebook's tolerances. Prints one line. Exit status 0: promoted. Otherwise the recipe exits 1 (refused, model
+# untouched) or 2 (the gate could not run: the log's end is printed), make says which ("Error 1"), and exits 2.
+# GATE_OUTPUT=dir keeps the executed notebook, its log and gate-report.json there (a CI artifact); otherwise they go
+# to a temporary folder that is removed.
+CANDIDATE ?= next_month
+GATE_MODEL_DIR ?= $(CURDIR)/model
+GATE_VERDICT := import json, sys; r = json.load(open(sys.argv[1])); print(r["line"]); sys.exit(0 if r["promoted"] else 3)
+gate: setup
+	@out=$${GATE_OUTPUT:-$$(mktemp -d)} && mkdir -p "$$out" && out=$$(cd "$$out" && pwd) && rm -f "$$out/gate-report.json"; \
+	papermill --no-progress-bar --log-level WARNING -k python3 --cwd nbs nbs/11_retrain_gate.ipynb \
+		"$$out/11_retrain_gate.ipynb" -p model_dir "$(abspath $(GATE_MODEL_DIR))" -p candidate "$(CANDIDATE)" \
+		-p report "$$out/gate-report.json" -p in_place True >"$$out/gate.log" 2>&1; ran=$$?; \
+	python -c '$(GATE_VERDICT)' "$$out/gate-report.json" 2>/dev/null; verdict=$$?; \
+	if [ $$ran -eq 0 ] && [ $$verdict -eq 0 ]; then status=0; \
+	elif [ $$ran -ne 0 ] && [ $$verdict -eq 3 ]; then status=1; \
+	else tail -n 15 "$$out/gate.log"; echo "gate: could not run; the log's end is above"; status=2; fi; \
+	[ -n "$(GATE_OUTPUT)" ] || rm -rf "$$out"; exit $$status
 
 # Serve through the Procfile's own command, as Heroku runs it: http://127.0.0.1:5000 unless PORT says otherwise.
 serve: model
