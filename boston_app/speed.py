@@ -102,10 +102,9 @@ def usual_rows(schema, instances):
 # %% ../nbs/09_speed.ipynb #e442da56
 def validate_batch_fast(schema, instances, max_batch=validation.MAX_BATCH):
     "The same answer as `validation.validate_batch`, the batch's usual rows checked as one array."
+    # Not a batch at all (not a list, empty, too long): the plain function names the limit.
     if not isinstance(instances, list) or not 1 <= len(instances) <= max_batch:
-        return validation.validate_batch(
-            schema, instances, max_batch
-        )  # its message names the limit
+        return validation.validate_batch(schema, instances, max_batch)
     usual, X = usual_rows(schema, instances)
     values, warnings, errors = [], [], {}
     for i, row in enumerate(instances):
