@@ -1,0 +1,69 @@
+"""09_speed's self-checks: the untouched placeholder is "not yet", a reference answer passes, a plausible wrong one
+does not."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nbs"))
+
+from exercises.lesson_09 import check_1, check_2, check_3  # noqa: E402
+
+
+def not_yet(line, number):
+    return line.startswith(f"Exercise {number}: not yet: ")
+
+
+def placeholder_3(plain_ms, fast_ms):
+    return None  # the notebook's stub
+
+
+def reference_3(plain_ms, fast_ms):
+    return (plain_ms - fast_ms) / plain_ms >= 0.05
+
+
+def faster_at_all(plain_ms, fast_ms):
+    return fast_ms < plain_ms
+
+
+def relative_to_fast(plain_ms, fast_ms):
+    return (plain_ms - fast_ms) / fast_ms >= 0.05
+
+
+def test_placeholders_are_not_yet():
+    assert not_yet(check_1(None), 1)
+    assert not_yet(check_2(None), 2)
+    assert not_yet(check_3(placeholder_3), 3)
+
+
+@pytest.mark.parametrize("body", [b'{"CRIM": "0:1"}', b'{"a": {"b": {"c": 1}}}', b'{"instances": [[{"RM": 6}]]}'])
+def test_check_1_passes_a_body_whose_colons_are_not_all_keys(body):
+    assert check_1(body) == "Exercise 1: PASS"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"CRIM": 0.1}',  # keys and colons match: the fast path
+        b'{"a": 1, "a": 2}',  # a key given twice
+        b'{"CRIM": NaN}',  # the plain parser refuses it
+        b'{"CRIM": "\\ud800:"}',  # orjson refuses it
+        '{"CRIM": "0:1"}',  # text, not bytes
+    ],
+)
+def test_check_1_refuses_wrong_bodies(body):
+    assert not_yet(check_1(body), 1)
+
+
+def test_check_2():
+    assert check_2([True, False, False, True, False]) == "Exercise 2: PASS"
+    assert not_yet(check_2([True, False, True, True, False]), 2)  # CHAS = true read as 1
+    assert not_yet(check_2([True, True, False, True, True]), 2)  # past training, or a median filled in
+    assert not_yet(check_2([True, False]), 2)
+
+
+def test_check_3():
+    assert check_3(reference_3) == "Exercise 3: PASS"
+    assert not_yet(check_3(faster_at_all), 3)
+    assert not_yet(check_3(relative_to_fast), 3)
