@@ -97,14 +97,16 @@ def test_the_lectures_get_predict_matches_scikit_learn_on_every_row(live_server,
     assert r.status_code == 200 and r.json()["predictions"] == got
 
 
-def test_the_batch_shortcut_answers_exactly_as_validating_each_row(reference):
-    """validate_batch takes the usual row (13 floats needing no check or warning) in one pass: the same values,
-    warnings and errors as validate_row on every row, on batches mixing usual and unusual rows (JSON text, so ints,
-    strings, nulls, duplicates and unknown keys arrive as a client sends them)."""
+def test_both_batch_validators_answer_exactly_as_validating_each_row(reference):
+    """validate_batch (the plain loop of lesson 03) and validate_batch_fast (lesson 09's shortcut, which takes the
+    usual rows in one array) give the same values, warnings and errors as validate_row on every row, on batches
+    mixing usual and unusual rows (JSON text, so ints, strings, nulls, duplicates and unknown keys arrive as a client
+    sends them)."""
     import json
     import random
 
     from boston_app.api import parse_json
+    from boston_app.speed import validate_batch_fast
     from boston_app.validation import MAX_UNKNOWN, Schema, ValidationError, validate_batch, validate_row
 
     card, rng = reference.card, random.Random(SEED)
@@ -153,11 +155,16 @@ def test_the_batch_shortcut_answers_exactly_as_validating_each_row(reference):
         body = '{"instances": [' + ", ".join(row_text(trial % 2 == 0) for _ in range(rng.randint(1, 8))) + "]}"
         instances = parse_json(body.encode())["instances"]
         outcome = []
-        for validate in (row_by_row, lambda inst: validate_batch(schema, inst)):
+        validators = (
+            row_by_row,
+            lambda inst: validate_batch(schema, inst),
+            lambda inst: validate_batch_fast(schema, inst),
+        )
+        for validate in validators:
             try:
                 outcome.append(("ok", validate(instances)))
             except ValidationError as e:
                 outcome.append(("error", e.fields))
-        assert outcome[0] == outcome[1], body
+        assert outcome[0] == outcome[1] == outcome[2], body
         accepted += outcome[0][0] == "ok"
     assert 200 < accepted < 800  # both kinds of batch were exercised
