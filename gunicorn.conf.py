@@ -2,7 +2,10 @@
 # Every setting says why. The reference: https://docs.gunicorn.org/en/stable/settings.html
 import contextlib
 import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 import gevent
 from gunicorn.http.errors import NoMoreData
@@ -112,6 +115,21 @@ access_log_format = (
     'request_id=%({x-request-id}o)s user_agent="%(a)s"'
 )
 
+# Metrics (boston_app/metrics.py, lesson 10). Each worker counts its own requests. prometheus_client's multiprocess
+# mode keeps every process's counts in files in one folder, so GET /metrics, whichever worker answers it, adds them up.
+# It reads PROMETHEUS_MULTIPROC_DIR once, when first imported, and preload_app imports the app (and with it
+# prometheus_client) right after this file is read: so the folder is settled here, first.
+METRICS_DIR_MADE_HERE = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # unset or empty: no folder named
+if METRICS_DIR_MADE_HERE:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="boston-metrics-")  # new, empty, ours alone
+METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+METRICS_DIR.mkdir(parents=True, exist_ok=True)  # a folder the operator named may not exist yet
+# Counts start at zero with each start: files an earlier run left would be added in. Only prometheus_client's own
+# files (*.db) go. gunicorn reads this file again on SIGHUP, so a reload starts the counts again too; Prometheus's
+# rate() takes a counter that drops to zero as a restart.
+for stale in METRICS_DIR.glob("*.db"):
+    stale.unlink()
+
 # gunicorn 25+ opens a management socket in $HOME by default; a dyno needs none, and several local servers would
 # share it.
 control_socket_disable = True
@@ -147,3 +165,17 @@ def worker_exit(server, worker):
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def child_exit(server, worker):
+    """A worker has exited (called in the master): prometheus_client drops its live gauges. Its counters and
+    histograms stay in the folder, so the totals /metrics shows never go down when a worker is replaced."""
+    from prometheus_client import multiprocess  # here, not on top: only after PROMETHEUS_MULTIPROC_DIR is set
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """The master is about to exit: delete the metrics folder if this file made it (a named one is the operator's)."""
+    if METRICS_DIR_MADE_HERE:
+        shutil.rmtree(METRICS_DIR, ignore_errors=True)
