@@ -127,8 +127,7 @@ bp = Blueprint("api", __name__)
 
 def note_served(rows, predictions):
     "Note on `flask.g` the rows this request priced and their prices, for lesson 10's metrics."
-    g.served_rows = rows
-    g.served_predictions = predictions
+    g.served = (rows, predictions)
 
 
 def predict_row(row, repeated=()):

@@ -56,7 +56,9 @@ def _token(env, name):
         return None
     if not TOKEN.fullmatch(raw):
         rule = "16 or more of the characters A-Z a-z 0-9 - . _ ~ + /"
-        raise ConfigError(f"{name} must be {rule}, got {len(raw)} characters (unset: /metrics is open)")
+        raise ConfigError(
+            f"{name} must be {rule}, got {len(raw)} characters (unset: /metrics is open)"
+        )
     return raw
 
 

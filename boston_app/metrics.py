@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['MULTIPROCESS', 'LATENCY_BUCKETS', 'PRICE_BUCKETS', 'METHODS', 'NOT_FEATURES', 'KEY', 'bp', 'route_label',
-           'method_label', 'field_label', 'Metrics', 'count_row', 'count_rows', 'observe_all', 'count_errors',
-           'count_served', 'authorized', 'unauthorized', 'registry_to_read', 'metrics_page', 'init_app']
+           'method_label', 'field_label', 'Metrics', 'count_row', 'count_rows', 'observe_all', 'count_request',
+           'count_errors', 'count_served', 'authorized', 'unauthorized', 'registry_to_read', 'metrics_page', 'init_app']
 
 # %% ../nbs/10_monitoring.ipynb #f49c4ddc
 import hmac
@@ -27,34 +27,46 @@ from prometheus_client import (
 from .api import error
 
 # %% ../nbs/10_monitoring.ipynb #1afe28e3
-# prometheus_client picks its mode once, when it is first imported, by this same test: counts in files in the
-# folder PROMETHEUS_MULTIPROC_DIR names (gunicorn.conf.py sets it), shared by all workers, or in this process only.
+# prometheus_client picks its mode once, when first imported, by this same test: counts in files in
+# the folder PROMETHEUS_MULTIPROC_DIR names (gunicorn.conf.py sets it), shared by all workers; or
+# counts in this process's memory.
 MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR" in os.environ
-disable_created_metrics()  # no `_created` timestamp beside each series: multiprocess mode has none either
+disable_created_metrics()  # no `_created` time beside each series: multiprocess mode has none
 
 # %% ../nbs/10_monitoring.ipynb #b5197918
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)  # s
-PRICE_BUCKETS = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50)  # $1000s: MEDV in the data runs from 5 to 50
+PRICE_BUCKETS = (
+    5,
+    10,
+    15,
+    20,
+    25,
+    30,
+    35,
+    40,
+    45,
+    50,
+)  # $1000s: MEDV in the data runs from 5 to 50
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT")
 NOT_FEATURES = ("body", "instances", "form", "Content-Type")  # what else an error answer may name
 
 # %% ../nbs/10_monitoring.ipynb #0704fe12
-def route_label(req):
-    "The URL rule that matched `req` (`/predict`, never the path sent), or `unmatched` (404, 405)."
-    if req.url_rule is None:
+def route_label(rule):
+    "The URL rule a request matched (`/predict`, never the path sent), or `unmatched` (404, 405)."
+    if rule is None:
         return "unmatched"
-    return req.url_rule.rule
+    return rule.rule
 
 
-def method_label(req):
-    "The method of `req` if HTTP defines it, else `other`: a client may send any word as a method."
-    if req.method in METHODS:
-        return req.method
+def method_label(method):
+    "The `method` if HTTP defines it, else `other`: a client may send any word as a method."
+    if method in METHODS:
+        return method
     return "other"
 
 
 def field_label(name, known):
-    "The label for a field an error names: `instances[3].CRIM` counts as `CRIM`, unknown names as `other`."
+    "The label for a field an error names: `instances[3].CRIM` is `CRIM`; unknown names `other`."
     if name.startswith("instances["):
         name = name.partition("].")[2] or "instances"
     if name in known:
@@ -63,17 +75,24 @@ def field_label(name, known):
 
 # %% ../nbs/10_monitoring.ipynb #e4c73872
 class Metrics:
-    "Every metric of one app, in a registry of its own: two apps in one process never mix their counts."
+    "Every metric of one app, in a registry of its own: two apps in one process never mix counts."
 
     def __init__(self, schema):
         self.registry = CollectorRegistry()
+        self.bound = {}  # (method, route, status): the counter and histogram bound to them
         self.requests = self.counter("requests", "Requests answered", "method", "route", "status")
-        self.latency = self.histogram("request_seconds", "Seconds to answer", LATENCY_BUCKETS, "method", "route")
+        self.latency = self.histogram(
+            "request_seconds", "Seconds to answer", LATENCY_BUCKETS, "method", "route"
+        )
         self.predictions = self.counter("predictions", "Houses priced; a batch counts each row")
         self.prices = self.histogram("predicted_price", "Predicted MEDV, in $1000s", PRICE_BUCKETS)
         errors = self.counter("validation_errors", "Refused requests, by field at fault", "field")
-        self.errors = {name: errors.labels(name) for name in [*schema.names, *NOT_FEATURES, "other"]}
-        drift = self.counter("out_of_range", "Served values outside the training range", "feature", "side")
+        self.errors = {
+            name: errors.labels(name) for name in [*schema.names, *NOT_FEATURES, "other"]
+        }
+        drift = self.counter(
+            "out_of_range", "Served values outside the training range", "feature", "side"
+        )
         self.low = [drift.labels(name, "low") for name in schema.names]
         self.high = [drift.labels(name, "high") for name in schema.names]
         self.train_min = [f["train_min"] for f in schema.features]
@@ -84,8 +103,10 @@ class Metrics:
         return Counter(f"boston_{name}", description, labels, registry=self.registry)
 
     def histogram(self, name, description, buckets, *labels):
-        "A histogram named `boston_<name>`, with upper bounds `buckets` and the label names `labels`."
-        return Histogram(f"boston_{name}", description, labels, buckets=buckets, registry=self.registry)
+        "A histogram named `boston_<name>`, with upper bounds `buckets`, label names `labels`."
+        return Histogram(
+            f"boston_{name}", description, labels, buckets=buckets, registry=self.registry
+        )
 
 # %% ../nbs/10_monitoring.ipynb #f56502a7
 def count_row(m, row):
@@ -109,7 +130,7 @@ def count_rows(m, rows):
 
 # %% ../nbs/10_monitoring.ipynb #b54036c9
 def observe_all(histogram, amounts):
-    "`histogram.observe(x)` for every x in `amounts`, with one write per bucket instead of one per x."
+    "`histogram.observe(x)` for every x in `amounts`, with one write per bucket, not one per x."
     bounds = histogram._upper_bounds  # prometheus_client's own attributes: it has no bulk observe
     counts = np.bincount(np.searchsorted(bounds, amounts), minlength=len(bounds))
     for bucket, n in zip(histogram._buckets, counts):
@@ -118,6 +139,16 @@ def observe_all(histogram, amounts):
     histogram._sum.inc(float(np.sum(amounts)))
 
 # %% ../nbs/10_monitoring.ipynb #388f4c37
+def count_request(m, method, rule, status, seconds):
+    "Count one answer and its `seconds`, under its labels (bound on their first use, then reused)."
+    labels = (method_label(method), route_label(rule), str(status))
+    if labels not in m.bound:
+        m.bound[labels] = (m.requests.labels(*labels), m.latency.labels(*labels[:2]))
+    requests, latency = m.bound[labels]
+    requests.inc()
+    latency.observe(seconds)
+
+
 def count_errors(m, fields):
     "Count one refused request for each field (as its label) that its error names."
     for label in {field_label(name, m.errors) for name in fields}:
@@ -147,13 +178,11 @@ def _record(response):
     "Count the answered request and what the routes noted on `g` (an `after_request` hook)."
     m = current_app.extensions[KEY]
     seconds = time.perf_counter() - g.get("metrics_start", time.perf_counter())
-    method = method_label(request)
-    route = route_label(request)
-    m.requests.labels(method, route, str(response.status_code)).inc()
-    m.latency.labels(method, route).observe(seconds)
+    count_request(m, request.method, request.url_rule, response.status_code, seconds)
     count_errors(m, g.get("error_fields", ()))
-    if "served_predictions" in g:
-        count_served(m, g.served_rows, g.served_predictions)
+    served = g.get("served")  # (rows, prices), noted by the routes that priced houses
+    if served:
+        count_served(m, *served)
     return response
 
 # %% ../nbs/10_monitoring.ipynb #29aadece
@@ -167,7 +196,9 @@ def authorized(header, token):
 
 def unauthorized():
     "The 401 answer: the API's error shape, and the scheme the client must use."
-    response, status = error("Unauthorized: /metrics needs Authorization: Bearer <token>", status=401)
+    response, status = error(
+        "Unauthorized: /metrics needs Authorization: Bearer <token>", status=401
+    )
     response.headers["WWW-Authenticate"] = "Bearer"
     return response, status
 
@@ -195,7 +226,7 @@ def metrics_page():
 
 # %% ../nbs/10_monitoring.ipynb #ed927466
 def init_app(app):
-    "Count every request `app` answers and serve the counts at `/metrics` (unless METRICS is False)."
+    "Count every request `app` answers, serve the counts at `/metrics` (unless METRICS is False)."
     if not app.config.get("METRICS", True):
         return
     app.extensions[KEY] = Metrics(app.extensions["boston_app"].schema)
