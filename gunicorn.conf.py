@@ -1,5 +1,6 @@
 # gunicorn reads this file from the working directory: `gunicorn boston_app.app:app` (the Procfile) needs no flags.
 # Every setting says why. The reference: https://docs.gunicorn.org/en/stable/settings.html
+import atexit
 import contextlib
 import os
 import shutil
@@ -119,9 +120,19 @@ access_log_format = (
 # mode keeps every process's counts in files in one folder, so GET /metrics, whichever worker answers it, adds them up.
 # It reads PROMETHEUS_MULTIPROC_DIR once, when first imported, and preload_app imports the app (and with it
 # prometheus_client) right after this file is read: so the folder is settled here, first.
-METRICS_DIR_MADE_HERE = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # unset or empty: no folder named
-if METRICS_DIR_MADE_HERE:
+MASTER_PID = os.getpid()  # gunicorn's master reads this file, before it forks any worker
+
+
+def _delete_metrics_dir(folder):
+    """At exit: delete the metrics folder this file made. Workers inherit the atexit hook; only the master acts."""
+    if os.getpid() == MASTER_PID:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # unset or empty: no folder named, so we make one
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="boston-metrics-")  # new, empty, ours alone
+    # deleted however the master exits short of SIGKILL: a stop, or an app that cannot start (no on_exit then)
+    atexit.register(_delete_metrics_dir, os.environ["PROMETHEUS_MULTIPROC_DIR"])
 METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 METRICS_DIR.mkdir(parents=True, exist_ok=True)  # a folder the operator named may not exist yet
 # Counts start at zero with each start: files an earlier run left would be added in. Only prometheus_client's own
@@ -173,9 +184,3 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess  # here, not on top: only after PROMETHEUS_MULTIPROC_DIR is set
 
     multiprocess.mark_process_dead(worker.pid)
-
-
-def on_exit(server):
-    """The master is about to exit: delete the metrics folder if this file made it (a named one is the operator's)."""
-    if METRICS_DIR_MADE_HERE:
-        shutil.rmtree(METRICS_DIR, ignore_errors=True)
