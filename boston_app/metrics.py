@@ -177,10 +177,12 @@ def _start():
 def _record(response):
     "Count the answered request and what the routes noted on `g` (an `after_request` hook)."
     m = current_app.extensions[KEY]
-    seconds = time.perf_counter() - g.get("metrics_start", time.perf_counter())
-    count_request(m, request.method, request.url_rule, response.status_code, seconds)
-    count_errors(m, g.get("error_fields", ()))
-    served = g.get("served")  # (rows, prices), noted by the routes that priced houses
+    req = request._get_current_object()  # the objects behind Flask's proxies, looked up once
+    notes = g._get_current_object()
+    seconds = time.perf_counter() - notes.get("metrics_start", time.perf_counter())
+    count_request(m, req.method, req.url_rule, response.status_code, seconds)
+    count_errors(m, notes.get("error_fields", ()))
+    served = notes.get("served")  # (rows, prices), noted by the routes that priced houses
     if served:
         count_served(m, *served)
     return response

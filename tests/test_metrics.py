@@ -321,9 +321,13 @@ def test_a_named_folder_starts_from_zero(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_without_a_folder_gunicorn_makes_one_and_deletes_it(tmp_path, monkeypatch):
+@pytest.mark.parametrize("named", [None, ""])  # unset, or set to nothing
+def test_without_a_folder_gunicorn_makes_one_and_deletes_it(named, tmp_path, monkeypatch):
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-    server = start_server(env={"TMPDIR": str(tmp_path)})  # tempfile.mkdtemp makes its folder in TMPDIR
+    env = {"TMPDIR": str(tmp_path)}  # tempfile.mkdtemp makes its folder in TMPDIR
+    if named is not None:
+        env["PROMETHEUS_MULTIPROC_DIR"] = named
+    server = start_server(env=env)
     try:
         made = list(tmp_path.glob("boston-metrics-*"))
         assert len(made) == 1 and list(made[0].glob("counter_*.db"))
@@ -333,3 +337,12 @@ def test_without_a_folder_gunicorn_makes_one_and_deletes_it(tmp_path, monkeypatc
         stop_server(server)
     assert server.proc.returncode == 0
     assert not made[0].exists()
+
+
+@pytest.mark.slow
+def test_an_app_that_cannot_start_leaves_no_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    env = {"TMPDIR": str(tmp_path), "BOSTON_METRICS_TOKEN": "short"}
+    with pytest.raises(RuntimeError, match="BOSTON_METRICS_TOKEN must be 16 or more"):
+        start_server(env=env)
+    assert not list(tmp_path.glob("boston-metrics-*"))
