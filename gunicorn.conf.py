@@ -1,8 +1,12 @@
 # gunicorn reads this file from the working directory: `gunicorn boston_app.app:app` (the Procfile) needs no flags.
 # Every setting says why. The reference: https://docs.gunicorn.org/en/stable/settings.html
+import atexit
 import contextlib
 import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 import gevent
 from gunicorn.http.errors import NoMoreData
@@ -112,6 +116,31 @@ access_log_format = (
     'request_id=%({x-request-id}o)s user_agent="%(a)s"'
 )
 
+# Metrics (boston_app/metrics.py, lesson 10). Each worker counts its own requests. prometheus_client's multiprocess
+# mode keeps every process's counts in files in one folder, so GET /metrics, whichever worker answers it, adds them up.
+# It reads PROMETHEUS_MULTIPROC_DIR once, when first imported, and preload_app imports the app (and with it
+# prometheus_client) right after this file is read: so the folder is settled here, first.
+MASTER_PID = os.getpid()  # gunicorn's master reads this file, before it forks any worker
+
+
+def _delete_metrics_dir(folder):
+    """At exit: delete the metrics folder this file made. Workers inherit the atexit hook; only the master acts."""
+    if os.getpid() == MASTER_PID:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # unset or empty: no folder named, so we make one
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="boston-metrics-")  # new, empty, ours alone
+    # deleted however the master exits short of SIGKILL: a stop, or an app that cannot start (no on_exit then)
+    atexit.register(_delete_metrics_dir, os.environ["PROMETHEUS_MULTIPROC_DIR"])
+METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+METRICS_DIR.mkdir(parents=True, exist_ok=True)  # a folder the operator named may not exist yet
+# Counts start at zero with each start: files an earlier run left would be added in. Only prometheus_client's own
+# files (*.db) go. gunicorn reads this file again on SIGHUP, so a reload starts the counts again too; Prometheus's
+# rate() takes a counter that drops to zero as a restart.
+for stale in METRICS_DIR.glob("*.db"):
+    stale.unlink()
+
 # gunicorn 25+ opens a management socket in $HOME by default; a dyno needs none, and several local servers would
 # share it.
 control_socket_disable = True
@@ -147,3 +176,11 @@ def worker_exit(server, worker):
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def child_exit(server, worker):
+    """A worker has exited (called in the master): prometheus_client drops its live gauges. Its counters and
+    histograms stay in the folder, so the totals /metrics shows never go down when a worker is replaced."""
+    from prometheus_client import multiprocess  # here, not on top: only after PROMETHEUS_MULTIPROC_DIR is set
+
+    multiprocess.mark_process_dead(worker.pid)

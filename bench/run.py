@@ -11,7 +11,9 @@ It starts every server itself on loopback (a free port), drives it with wrk (Deb
 - floor: bench/bare_app.py, a Flask endpoint returning a constant, served exactly as ours: the most any Flask app on
   this gunicorn configuration can do;
 - lecture: the service with BOSTON_ENGINE=sklearn, the lecture's way (the unpickled forest's `predict` per request);
-- batch: ours, POST /predict with 1,000 instances; under the same load, and one request at a time (1 connection).
+- batch: ours, POST /predict with 1,000 instances; under the same load, and one request at a time (1 connection);
+- metrics off: ours with its metrics recording off (`create_app({'METRICS': False})`: no /metrics, no hooks), GET
+  /predict with keep-alive and the batch on 1 connection, to state what counting every request costs (goal: < 5%).
 
 GET /predict carries all 13 features (the data set's first house), the same URL to every server. Ours, twin and floor
 are each measured with keep-alive (wrk's persistent HTTP/1.1 connections) and with `Connection: close` (a new
@@ -44,6 +46,7 @@ LUA = ROOT / "bench" / "wrk.lua"
 TWIN_BIN = ROOT / "bench" / ".venv-twin" / "bin"  # the twin's own virtual environment, made by `make bench`
 WORKERS, THREADS, CONNECTIONS, BATCH = 2, 2, 8, 1000
 CLOSE = "Connection: close"
+NO_METRICS_APP = "boston_app.app:create_app({'METRICS': False})"  # gunicorn calls the factory with this literal
 DROPPED_ENV = ("DYNO", "BOSTON_ENGINE", "GUNICORN_CMD_ARGS", "WEB_CONCURRENCY", "PORT", "HOST")
 
 
@@ -225,6 +228,7 @@ def run(args, tmp):
         "twin": lambda: uvicorn("twin", "bench.twin_app:app", query, tmp),
         "floor": lambda: gunicorn("floor", "bench.bare_app:app", "/predict", tmp),
         "lecture": lambda: gunicorn("lecture", "boston_app.app:app", query, tmp, engine="sklearn"),
+        "nometrics": lambda: gunicorn("nometrics", NO_METRICS_APP, query, tmp, engine="onnx"),
     }
 
     # Cold start and memory: each server alone, the servers taking turns.
@@ -260,6 +264,8 @@ def run(args, tmp):
         plan["lecture"] = (url["lecture"] + query, {})
         plan["batch"] = (url["ours"] + "/predict", {"body": body})
         plan["batch1"] = (url["ours"] + "/predict", {"body": body, "connections": 1, "threads": 1})
+        plan["nometrics"] = (url["nometrics"] + query, {})
+        plan["nometrics batch1"] = (url["nometrics"] + "/predict", {"body": body, "connections": 1, "threads": 1})
         for target, kw in plan.values():
             wrk(target, warm, **kw)
         runs = {k: [] for k in plan}
@@ -306,6 +312,8 @@ def report(res, cold, mem, procs, args):
     table_row(f"batch {BATCH:,} rows, 8 conn: p50 ms", {"ours": res["batch"]["p50"]}, ".2f")
     table_row(f"batch {BATCH:,} rows, 1 conn: p50 ms", {"ours": res["batch1"]["p50"]}, ".2f")
     table_row(f"batch {BATCH:,} rows, 1 conn: p99 ms", {"ours": res["batch1"]["p99"]}, ".2f")
+    table_row("metrics off: keep-alive req/s", {"ours": res["nometrics"]["rps"]}, ",.0f")
+    table_row(f"metrics off: batch {BATCH:,} rows, 1 conn: p50 ms", {"ours": res["nometrics batch1"]["p50"]}, ".2f")
     table_row("cold start: process start to first 200, s", cold, ".2f")
     table_row(f"memory: total PSS, master + {WORKERS} workers, MB", mem, ".1f")
     counts = ", ".join(f"{name} {max(n)}" for name, n in procs.items())
@@ -317,7 +325,11 @@ def report(res, cold, mem, procs, args):
         f"all the server's processes ({counts}: uvicorn's parent also starts multiprocessing's resource tracker)."
     )
     ours = res["ours"]["rps"]
+    metrics_cost = 1 - ours / res["nometrics"]["rps"]  # the share of req/s that counting takes
+    batch_cost = res["batch1"]["p50"] / res["nometrics batch1"]["p50"] - 1  # the time a batch's counting adds
     goals = [
+        (f"metrics cost GET /predict < 5% of req/s (keep-alive): {metrics_cost:.1%}", metrics_cost < 0.05),
+        (f"metrics cost a batch of {BATCH:,} < 5% of its p50 (1 connection): {batch_cost:.1%}", batch_cost < 0.05),
         (f"ours >= 1.0 x twin, keep-alive: {ours / res['twin']['rps']:.2f} x", ours >= res["twin"]["rps"]),
         (f"ours >= 0.85 x floor, keep-alive: {ours / res['floor']['rps']:.2f} x", ours >= 0.85 * res["floor"]["rps"]),
         (f"ours >= 10 x lecture: {ours / lecture_rps:.1f} x", ours >= 10 * lecture_rps),

@@ -2,17 +2,17 @@
 
 # %% auto #0
 __all__ = ['bp', 'MODEL_FILES', 'NUMBER_TYPE', 'TEXT', 'TEXTS', 'TOO_LONG', 'query_fields', 'printable', 'error', 'invalid',
-           'Obj', 'parse_json', 'Service', 'service', 'described', 'answer', 'predict_row', 'predict_get', 'read_body',
-           'predict_batch', 'predict_post', 'health', 'model_card', 'feature_schema', 'features_schema', 'batch_schema',
-           'prediction_schema', 'predictions_schema', 'error_schema', 'health_schema', 'ref', 'json_content',
-           'error_response', 'ok_response', 'predict_get_operation', 'predict_post_operation', 'health_operation',
-           'model_operation', 'openapi', 'openapi_json']
+           'Obj', 'parse_json', 'Service', 'service', 'described', 'answer', 'note_served', 'predict_row',
+           'predict_get', 'read_body', 'predict_batch', 'predict_post', 'health', 'model_card', 'feature_schema',
+           'features_schema', 'batch_schema', 'prediction_schema', 'predictions_schema', 'error_schema',
+           'health_schema', 'ref', 'json_content', 'error_response', 'ok_response', 'predict_get_operation',
+           'predict_post_operation', 'health_operation', 'model_operation', 'openapi', 'openapi_json']
 
 # %% ../nbs/04_query_endpoint.ipynb #5fc34137
 import json
 from collections import Counter
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from .validation import MAX_BATCH, Schema, ValidationError, validate_batch, validate_row
 
@@ -32,6 +32,7 @@ def printable(text):
 
 def error(message, fields=None, status=400):
     "A JSON error answer `{'error': {'message', 'fields'}}` with `status`, echoes made safe."
+    g.error_fields = list(fields or {})  # noted for the metrics of lesson 10
     safe_fields = {}
     for name, problem in (fields or {}).items():
         safe_fields[printable(name)] = printable(problem)
@@ -124,11 +125,17 @@ def answer(row, prediction):
 bp = Blueprint("api", __name__)
 
 
+def note_served(rows, predictions):
+    "Note on `flask.g` the rows this request priced and their prices, for lesson 10's metrics."
+    g.served = (rows, predictions)
+
+
 def predict_row(row, repeated=()):
     "Validate one row mapping and answer it."
     svc = service()
     r = validate_row(svc.schema, row, repeated)
     prediction = float(svc.model.predict([r.values])[0])
+    note_served([r.values], [prediction])
     return jsonify(answer(r, prediction))
 
 
@@ -157,6 +164,7 @@ def predict_batch(svc, body, repeated):
         raise ValidationError({"body": 'a batch holds only "instances", once'})
     values, warnings = svc.check_batch(svc.schema, body["instances"], svc.max_batch)
     predictions = svc.model.predict(values).round(6).tolist()
+    note_served(values, predictions)
     return jsonify(predictions=predictions, unit="$1000s", warnings=warnings)
 
 

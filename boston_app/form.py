@@ -7,9 +7,9 @@ __all__ = ['FORM_TYPES', 'NOT_A_FORM', 'bp', 'medians', 'page', 'price_answer', 
            'main']
 
 # %% ../nbs/05_form.ipynb #52700dc4
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 
-from .api import answer, service
+from .api import answer, note_served, service
 from .validation import ValidationError, shown, validate_row
 
 # %% ../nbs/05_form.ipynb #346e59d7
@@ -22,6 +22,7 @@ def page(values=None, errors=None, result=None, status=200):
     "The form page: `values` in the inputs, `errors` beside their fields, `result` on top."
     schema = service().schema
     errors = errors or {}
+    g.error_fields = list(errors)  # noted for the metrics of lesson 10
     shown_values = {**medians(schema), **(values or {})}
     other_errors = {name: problem for name, problem in errors.items() if name not in schema.index}
     html = render_template(
@@ -39,6 +40,7 @@ def page(values=None, errors=None, result=None, status=200):
 def price_answer(row):
     "The answer for a validated `Row`: the model's price, with the row's warnings."
     prediction = float(service().model.predict([row.values])[0])
+    note_served([row.values], [prediction])
     return answer(row, prediction)
 
 # %% ../nbs/05_form.ipynb #4b5c6d7e
