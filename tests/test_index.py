@@ -18,6 +18,8 @@ COURSE = [
     "07_see_it_running",
     "08_deploy",
     "09_speed",
+    "10_monitoring",
+    "11_retrain_gate",
 ]
 TERMS = (
     "WSGI, gunicorn, worker, keep-alive, GIL, fork, dyno, slug, buildpack, Procfile, router, pickle, ONNX, "
