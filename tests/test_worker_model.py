@@ -9,6 +9,7 @@ waited for gunicorn's 30 s worker timeout). Each shape is then watched until the
 
 import http.client
 import json
+import os
 import runpy
 import socket
 import threading
@@ -22,7 +23,21 @@ from conftest import ROOT, host_port, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
-CONF = runpy.run_path(str(ROOT / "gunicorn.conf.py"), run_name="gunicorn_conf")  # the settings a local run uses
+
+def read_conf(**env):
+    """gunicorn.conf.py's settings, read with `env` added, as gunicorn reads them; this process's environment is left
+    as it was (the file names a metrics folder in PROMETHEUS_MULTIPROC_DIR, which later notebook kernels would
+    inherit)."""
+    saved = dict(os.environ)
+    try:
+        os.environ.update(env)
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"), run_name="gunicorn_conf")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+CONF = read_conf()  # the settings a local run uses
 KEEPALIVE = CONF["keepalive"]  # s: idle, or still sending headers
 REQUEST_SECONDS = CONF["REQUEST_SECONDS"]  # s: from the headers to the whole body and the answer
 HELD = 64
@@ -178,13 +193,12 @@ def test_idle_keep_alive_connection_closed_after_keepalive(server):
     assert KEEPALIVE - 0.5 <= idle <= KEEPALIVE + SLACK, idle
 
 
-def test_keepalive_fits_herokus_router(monkeypatch):
+def test_keepalive_fits_herokus_router():
     """On a dyno only Heroku's router connects; Router 2.0 closes idle connections after 90 s, so the dyno must wait
     longer (else the router may send a request down a connection the dyno is closing). Locally: gunicorn's advice
     for direct clients, a few seconds."""
     assert KEEPALIVE <= 5  # CONF was read without DYNO set
-    monkeypatch.setenv("DYNO", "web.1")
-    dyno = runpy.run_path(str(ROOT / "gunicorn.conf.py"), run_name="gunicorn_conf")
+    dyno = read_conf(DYNO="web.1")
     assert dyno["keepalive"] > 90
     assert dyno["bind"].startswith("[::]:")  # Fir dynos are IPv6-only
     assert issubclass(CONF["worker_class"], GeventWorker)
