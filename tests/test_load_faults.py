@@ -591,7 +591,10 @@ def _health(url):
     try:
         r = requests.get(url + "/health", timeout=1)
         return r if r.status_code == 200 else None
-    except requests.ConnectionError:
+    except (
+        requests.ConnectionError,
+        requests.Timeout,
+    ):  # not listening yet, or workers still booting on a busy machine
         return None
 
 
