@@ -20,6 +20,7 @@ COURSE = [
     "09_speed",
     "10_monitoring",
     "11_retrain_gate",
+    "12_beyond_a_point",
 ]
 TERMS = (
     "WSGI, gunicorn, worker, keep-alive, GIL, fork, dyno, slug, buildpack, Procfile, router, pickle, ONNX, "
