@@ -45,14 +45,42 @@ def normalize(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def settings_requirements():
+    """settings.ini's run-time `requirements`, each a Requirement (a pin may carry an environment marker)."""
+    return [Requirement(r) for r in settings()["requirements"].split()]
+
+
 def settings_pins():
-    """settings.ini's run-time `requirements` as {name: version}."""
-    return {normalize(r.split("==")[0]): r.split("==")[1] for r in settings()["requirements"].split()}
+    """settings.ini's run-time pins that apply on this interpreter and platform, as {name: version}."""
+    return {normalize(r.name): pinned_version(r) for r in settings_requirements() if applies(r.marker)}
+
+
+def pinned_version(requirement):
+    """The version of a requirement pinned with ==."""
+    (pin,) = requirement.specifier
+    assert pin.operator == "==", f"{requirement.name} is not pinned with =="
+    return pin.version
+
+
+def applies(marker):
+    """Whether an environment marker (or none) holds on this interpreter and platform."""
+    return marker is None or marker.evaluate()
 
 
 def requirements_txt():
-    """requirements.txt as {name: {version, marker, hashes, via}}: pip's continued lines joined, uv's `# via` read."""
-    entries, current = {}, None
+    """requirements.txt as {name: {version, marker, hashes, via}}; where a package is pinned more than once under
+    disjoint markers (one version per Python or platform), the entry that applies here."""
+    entries = {}
+    for name, entry in requirements_lines():
+        if name not in entries or applies(entry["marker"]):
+            entries[name] = entry
+    return entries
+
+
+def requirements_lines():
+    """Every entry of requirements.txt as (name, {version, marker, hashes, via}): pip's continued lines joined, uv's
+    `# via` read (a `-c constraints.txt` there is the constraint file, not a package)."""
+    entries, current = [], None
     lines = iter((ROOT / "requirements.txt").read_text().splitlines())
     for line in lines:
         if re.match(r"[A-Za-z0-9]", line):
@@ -60,17 +88,16 @@ def requirements_txt():
                 line = line[:-1] + next(lines)
             spec, *hashes = line.split("--hash=")
             requirement = Requirement(spec.strip())
-            (pin,) = requirement.specifier
-            assert pin.operator == "==", f"{requirement.name} is not pinned with =="
-            current = entries[normalize(requirement.name)] = {
-                "version": pin.version,
+            current = {
+                "version": pinned_version(requirement),
                 "marker": requirement.marker,
                 "hashes": [h.strip() for h in hashes],
                 "via": [],
             }
+            entries.append((normalize(requirement.name), current))
         elif current is not None and line.lstrip().startswith("#"):
             needed_by = line.lstrip("# ").removeprefix("via").strip()  # `# via flask`, or `# via` then `#   flask`
-            if needed_by:
+            if needed_by and not needed_by.startswith("-c "):
                 current["via"].append(normalize(needed_by))
     return entries
 
@@ -106,7 +133,12 @@ def test_direct_pins_of_requirements_txt_are_settings_ini_requirements():
         assert pinned[name]["version"] == want, (
             f"{name}: settings.ini {want}, requirements.txt {pinned[name]['version']}"
         )
-        assert pinned[name]["marker"] is None, f"{name}: a direct pin applies everywhere"
+    for req in settings_requirements():
+        lines = {(name, e["version"], e["marker"]) for name, e in requirements_lines()}
+        if req.marker is None:  # a direct pin without a marker applies everywhere
+            assert (normalize(req.name), pinned_version(req), None) in lines, f"{req}: run make requirements"
+        else:  # a pin for some Pythons only: requirements.txt pins that version under some marker
+            assert any(n == normalize(req.name) and v == pinned_version(req) for n, v, _ in lines), req
 
 
 def test_every_other_line_of_requirements_txt_is_needed_by_one_in_it():
@@ -124,7 +156,7 @@ def test_requirements_txt_is_the_whole_dependency_tree_here():
 
 
 def test_every_package_in_requirements_txt_has_hashes():
-    for name, entry in requirements_txt().items():
+    for name, entry in requirements_lines():
         assert entry["hashes"], f"{name} has no --hash: pip's hash-checking mode refuses the file"
         for h in entry["hashes"]:
             assert re.fullmatch(r"sha256:[0-9a-f]{64}", h), f"{name}: {h}"
@@ -139,7 +171,8 @@ def test_installed_versions_match_the_pins():
 
 def test_every_requirement_in_settings_ini_is_pinned():
     for req in settings()["requirements"].split() + settings()["dev_requirements"].split():
-        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][0-9A-Za-z.]*", req), f"{req} is not pinned with =="
+        pin = req.split(";")[0]  # a pin may be for some Pythons only: `shap==0.51.0;python_version<"3.12"`
+        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][0-9A-Za-z.]*", pin), f"{req} is not pinned with =="
 
 
 def test_scikit_learn_not_the_sklearn_stub_and_at_the_models_version():
