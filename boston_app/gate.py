@@ -18,7 +18,7 @@ from sklearn.model_selection import train_test_split
 
 from .data import load_boston
 from .model import load_model, read_card
-from .train import evaluate, save_model, select_features, train_forest
+from .train import calibrate, evaluate, save_model, select_features, train_forest
 
 # %% ../nbs/11_retrain_gate.ipynb #23aa12b4
 def held_out_split(card):
@@ -115,13 +115,13 @@ def swap_in(new_dir, model_dir):
     shutil.rmtree(attic)
 
 # %% ../nbs/11_retrain_gate.ipynb #93f92b5e
-def promote(model_dir, forest, feats, X_fit, metrics, params, record):
+def promote(model_dir, forest, feats, X_fit, metrics, params, record, interval):
     "Replace `model_dir` with the candidate's files and a card one version up, never half-written."
     model_dir = Path(model_dir)
     old_card = read_card(model_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}-new-", dir=model_dir.parent))
     try:
-        card = save_model(forest, staging, feats, X_fit, metrics, params)
+        card = save_model(forest, staging, feats, X_fit, metrics, params, interval)
         card = dict(version=card_version(old_card) + 1, **card)
         card.update(promoted_from=provenance(old_card), gate=record)
         (staging / "model.json").write_text(json.dumps(card, indent=2) + "\n")
@@ -155,7 +155,7 @@ def gate(model_dir, candidate="next_month", max_rmse_rise=0.02, max_mae_rise=0.0
     (X_train, X_test, y_train, y_test), feats = held_out_split(card)
     old = committed_metrics(model_dir, card, X_test, y_test)
     seed = card["params"]["random_state"]
-    forest, X_fit, _ = train_candidate(candidate, X_train, y_train, feats, seed)
+    forest, X_fit, y_fit = train_candidate(candidate, X_train, y_train, feats, seed)
     new = evaluate(forest, X_test, y_test)
     rule = dict(max_rmse_rise=max_rmse_rise, max_mae_rise=max_mae_rise)
     record = dict(candidate=candidate, data=CANDIDATES[candidate], committed=old, new=new, **rule)
@@ -167,6 +167,7 @@ def gate(model_dir, candidate="next_month", max_rmse_rise=0.02, max_mae_rise=0.0
         raise GateRefused(record["line"])
     record["line"] = verdict_line(candidate, card_version(card) + 1, old, new, len(y_test))
     params = dict(card["params"], n_estimators=len(forest.estimators_), data=record["data"])
-    promoted = promote(model_dir, forest, feats, X_fit, new, params, record)
+    interval = calibrate(forest, X_fit, y_fit, X_test, y_test, seed)  # its own 90% range
+    promoted = promote(model_dir, forest, feats, X_fit, new, params, record, interval)
     write_report(report, record, promoted=True)
     return promoted

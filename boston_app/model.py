@@ -37,7 +37,9 @@ def _read_json(path):
         raise ModelError(f"{path}: cannot be read ({e.strerror})") from None
 
 # %% ../nbs/02_model_file.ipynb #a93b4021
-CARD_KEYS = ("features", "target", "metrics", "versions", "artifacts")
+import math
+
+CARD_KEYS = ("features", "target", "metrics", "interval", "versions", "artifacts")
 FEATURE_KEYS = ("name", "meaning", "unit", "median", "train_min", "train_max")
 
 
@@ -64,6 +66,17 @@ def _files_ok(card):
             return False
     return True
 
+
+def _interval_ok(interval):
+    "True when `interval` gives a `level` between 0 and 1 and a finite `half_width` >= 0."
+    if not isinstance(interval, dict):
+        return False
+    level = interval.get("level")
+    half_width = interval.get("half_width")
+    if not _is_number(level) or not _is_number(half_width):
+        return False
+    return 0 < level < 1 and math.isfinite(half_width) and half_width >= 0
+
 # %% ../nbs/02_model_file.ipynb #abd24190
 def read_card(model_dir):
     "The model card `model_dir/model.json` as a dict, checked for the keys the service needs."
@@ -84,6 +97,8 @@ def read_card(model_dir):
             f'{path}: "versions" must be an object,'
             ' and "artifacts" must give each file its "sha256"'
         )
+    if not _interval_ok(card["interval"]):
+        raise ModelError(f'{path}: "interval" must give "level" in (0, 1) and a "half_width" >= 0')
     return card
 
 # %% ../nbs/02_model_file.ipynb #d1fb2635

@@ -89,3 +89,36 @@ def test_a_malformed_card_is_refused(model_copy, text):
     with pytest.raises(ModelError) as e:
         load_model(model_copy)
     assert "model.json" in one_line(e)
+
+
+def test_card_records_a_calibrated_90_percent_interval():
+    interval = json.loads((MODEL_DIR / "model.json").read_text())["interval"]
+    assert interval["level"] == 0.9 and interval["cv_folds"] == 10 and interval["n_held_out"] == 102
+    assert 0.85 <= interval["coverage_held_out"] <= 0.95
+    assert 0 < interval["half_width"] < 10
+
+
+@pytest.mark.parametrize(
+    "interval",
+    [
+        None,
+        "wide",
+        {},
+        {"level": 0.9},
+        {"level": 1.0, "half_width": 4.9},
+        {"level": 0.9, "half_width": -1},
+        {"level": 0.9, "half_width": float("inf")},
+        {"level": True, "half_width": 4.9},
+        {"level": 0.9, "half_width": "4"},
+    ],
+)
+def test_a_card_without_a_valid_interval_is_refused_in_one_line(model_copy, interval):
+    card = json.loads((model_copy / "model.json").read_text())
+    if interval is None:
+        del card["interval"]
+    else:
+        card["interval"] = interval
+    (model_copy / "model.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError) as e:
+        load_model(model_copy)
+    assert '"interval"' in one_line(e) or "'interval'" in one_line(e)
