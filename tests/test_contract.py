@@ -23,6 +23,7 @@ import requests
 from flask import Flask
 
 from boston_app import api
+from boston_app.app import create_app
 from boston_app.model import load_model
 from conftest import need
 
@@ -458,6 +459,22 @@ def test_explain_by_post_is_the_same_and_every_row_adds_up(http, card):
         assert_interval(a.json["interval"], a.json["prediction"], card)
         bases.add(a.json["base"])
     assert len(bases) == 1  # the model's average prediction, the same for every house
+
+
+def test_predict_never_computes_an_explanation():
+    """/predict stays as fast as before: with an explainer that refuses to work, every /predict still answers."""
+
+    class Refusing:
+        def explain(self, values):
+            raise AssertionError("/predict asked for an explanation")
+
+    app = create_app({"MODEL_DIR": ROOT / "model"})
+    app.extensions["boston_app"].explainer = Refusing()
+    client = app.test_client()
+    assert client.get(LECTURE_URL).status_code == 200
+    assert client.post("/predict", json=LECTURE_INPUTS).status_code == 200
+    assert client.post("/predict", json={"instances": [LECTURE_INPUTS, {}]}).status_code == 200
+    assert client.get("/explain").status_code == 500  # the refusing explainer is the one the routes use
 
 
 @pytest.mark.parametrize(
