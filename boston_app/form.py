@@ -66,10 +66,13 @@ def bars_caption(names, base, contributions, top=6):
 
 def curve_caption(feature, xs, ys, entered_x, entered_y):
     "The what-if curve in words: the price at both ends, its extremes, and at the entered value."
+    where = ""
+    if not xs[0] <= entered_x <= xs[-1]:
+        where = ", outside the training range (the forest predicts flat there),"
     return (
         f"As {feature} goes from {xs[0]:g} to {xs[-1]:g}, the predicted price goes from "
         f"{usd(ys[0])} to {usd(ys[-1])} (lowest {usd(min(ys))}, highest {usd(max(ys))}); "
-        f"at the entered {entered_x:g} it is {usd(entered_y)}."
+        f"at the entered {entered_x:g}{where} it is {usd(entered_y)}."
     )
 
 # %% ../nbs/05_form.ipynb #c78e65cd

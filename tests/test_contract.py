@@ -790,6 +790,15 @@ def test_form_whatif_picks_the_curves_feature(http, card):
     assert_charts(a.text, page, "LSTAT", "4.98")
 
 
+def test_form_curve_caption_says_when_the_entered_value_is_outside_the_training_range(http, card):
+    rm = next(f for f in card["features"] if f["name"] == "RM")
+    beyond = rm["train_max"] + 5
+    a = http.request("POST", "/", data=urlencode({"RM": f"{beyond:g}"}), headers=FORM)
+    assert a.status == 200
+    curve = Page(a.text).captions[1]
+    assert f"at the entered {beyond:g}, outside the training range (the forest predicts flat there), it is $" in curve
+
+
 @pytest.mark.parametrize(
     "whatif, problem",
     [(["ROOMS"], "must be one of the features, got 'ROOMS'"), (["RM", "AGE"], "given more than once")],
