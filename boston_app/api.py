@@ -82,7 +82,7 @@ def parse_json(data):
 
 # %% ../nbs/04_query_endpoint.ipynb #14a981b5
 class Service:
-    "What the routes need: the verified `model`, its `schema`, the batch limit, the body readers."
+    "What the routes need: the model, its schema, the batch limit, the body readers, the explainer."
 
     def __init__(
         self, model, max_batch=MAX_BATCH, read_json=parse_json, check_batch=validate_batch
