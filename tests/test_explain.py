@@ -1,0 +1,288 @@
+"""Lesson 12's explanations (boston_app/explain.py): exactly shap.TreeExplainer's values, adding up to the served price;
+the what-if curve is the model's own predictions; the SVGs are accessible XML without inline style; and, on real
+gunicorn with 2 workers, loading the forest and TreeSHAP on the first explanation keeps master + workers under
+the dyno's budget.
+
+The memory figures (PSS before and after the first explanation in each worker, cold start) are printed in the output.
+"""
+
+import os
+import pickle
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+import requests
+
+from boston_app.explain import Explainer, bars_svg, curve_svg, price_interval, what_if
+from boston_app.model import load_model
+from conftest import BIN, MODEL_DIR, ROOT, free_port, pss_kib, wait_for_workers, wait_until_ready
+
+HEROKU_MEMORY_BUDGET = 450  # MiB, as tests/test_deploy.py: an Eco/Basic dyno has 512 MB
+LECTURE_HOUSE = {"CRIM": 0.0006, "RM": 6.5, "AGE": 65, "DIS": 5}
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(MODEL_DIR)
+
+
+@pytest.fixture(scope="module")
+def explainer(model):
+    return Explainer(model)
+
+
+@pytest.fixture(scope="module")
+def rows(model):
+    """200 random rows inside the training range of every feature (a feature with choices takes one of them)."""
+    rng = np.random.default_rng(12)
+    columns = []
+    for f in model.card["features"]:
+        if f.get("choices"):
+            columns.append(rng.choice([c if not isinstance(c, dict) else c["value"] for c in f["choices"]], 200))
+        else:
+            columns.append(rng.uniform(f["train_min"], f["train_max"], 200))
+    return np.column_stack(columns).astype(np.float64)
+
+
+@pytest.fixture(scope="module")
+def report(request):
+    """Print a measured figure to the terminal, past pytest's output capture."""
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+
+    def write(line):
+        with capture.global_and_fixture_disabled():
+            print(f"\n[explain] {line}", flush=True)
+
+    return write
+
+
+def test_contributions_are_shaps_own_within_1e_4(model, explainer, rows, report):
+    import shap
+
+    forest = pickle.loads((MODEL_DIR / "model.pkl").read_bytes())
+    reference = shap.TreeExplainer(forest)
+    want = reference.shap_values(rows)
+    got = np.array([explainer.explain(row)[1] for row in rows])
+    base = explainer.explain(rows[0])[0]
+    difference = float(np.abs(got - want).max())
+    report(f"agreement with shap {shap.__version__} on {len(rows)} random rows: max abs difference {difference:.2e}")
+    assert difference <= 1e-4
+    assert abs(base - float(np.ravel(reference.expected_value)[0])) <= 1e-4
+
+
+def test_base_plus_contributions_is_the_served_prediction(model, explainer, rows, report):
+    served = model.predict(rows)
+    added = np.array([sum(c, b) for b, c in (explainer.explain(row) for row in rows)])
+    difference = float(np.abs(added - served).max())
+    report(f"base + contributions vs the ONNX prediction on {len(rows)} rows: max abs difference {difference:.2e}")
+    assert difference <= 1e-4
+
+
+def test_explain_takes_one_row_in_card_order_and_gives_13_floats(model, explainer):
+    house = [f["median"] for f in model.card["features"]]
+    for name, value in LECTURE_HOUSE.items():
+        house[model.features.index(name)] = value
+    base, contributions = explainer.explain(house)
+    assert isinstance(base, float) and len(contributions) == len(model.features) == 13
+    assert all(isinstance(c, float) for c in contributions)
+    assert abs(base + sum(contributions) - float(model.predict(np.array([house]))[0])) <= 1e-4
+
+
+def test_shap_is_loaded_on_first_use_and_its_package_never():
+    """Importing the module loads nothing of shap; explaining loads only its compiled TreeSHAP, not the shap
+    package (which would import numba, matplotlib and pandas into every worker). pandas itself may come with
+    scikit-learn where it is installed (the dev environment), so it is not checked."""
+    code = (
+        "import sys, boston_app.app\n"
+        "from boston_app.explain import Explainer\n"
+        "from boston_app.model import load_model\n"
+        "print(any(m.startswith('shap') for m in sys.modules))\n"
+        "Explainer(load_model()).explain([1.0] * 13)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('shap', 'numba', 'matplotlib'))))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert r.stdout.splitlines() == ["False", "['shap._cext']"]
+
+
+def test_price_interval_is_the_prediction_plus_minus_the_cards_half_width(model):
+    half_width = model.card["interval"]["half_width"]
+    got = price_interval(21.7224, model.card)
+    assert got == {
+        "low": round(21.7224 - half_width, 6),
+        "high": round(21.7224 + half_width, 6),
+        "level": 0.9,
+        "low_usd": round((21.7224 - half_width) * 1000),
+        "high_usd": round((21.7224 + half_width) * 1000),
+    }
+
+
+@pytest.mark.parametrize("feature", ["RM", "CRIM", "CHAS", "LSTAT"])
+def test_what_if_is_the_models_prediction_of_each_swept_row(model, feature):
+    house = [f["median"] for f in model.card["features"]]
+    i = model.features.index(feature)
+    xs, ys = what_if(model, house, i)
+    card = model.card["features"][i]
+    assert len(xs) == len(ys) == 41
+    assert xs[0] == card["train_min"] and xs[-1] == pytest.approx(card["train_max"])
+    for x, y in zip(xs, ys):
+        row = list(house)
+        row[i] = x
+        assert y == pytest.approx(float(model.predict(np.array([row]))[0]), abs=1e-6)
+
+
+def check_svg(text, name):
+    """`text` parses as XML, is an accessible image (role, title, desc, aria-labelledby) and has no style."""
+    root = ET.fromstring(text)
+    assert root.tag == SVG + "svg" and root.get("role") == "img"
+    title, desc = root.find(SVG + "title"), root.find(SVG + "desc")
+    assert title is not None and title.text and desc is not None and desc.text
+    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert title.get("id").startswith(name)
+    assert "style=" not in text and "<script" not in text and "<style" not in text
+    for element in root.iter():
+        assert "style" not in element.attrib and not any(a.startswith("on") for a in element.attrib)
+    return root, desc.text
+
+
+def test_bars_svg_states_the_top_contributions_in_dollars(model, explainer):
+    house = [f["median"] for f in model.card["features"]]
+    _, contributions = explainer.explain(house)
+    svg = bars_svg(model.features, contributions, top=6)
+    root, desc = check_svg(svg, "bars")
+    assert len(root.findall(SVG + "rect")) == 6
+    top = sorted(range(13), key=lambda i: -abs(contributions[i]))[:6]
+    for i in top:
+        assert model.features[i] in desc
+    assert re.search(r"[+-]\$\d", desc)
+
+
+def test_curve_svg_states_the_range_and_the_entered_value(model):
+    house = [f["median"] for f in model.card["features"]]
+    xs, ys = what_if(model, house, model.features.index("RM"))
+    svg = curve_svg("RM", xs, ys, 6.5, 21.722)
+    root, desc = check_svg(svg, "curve")
+    assert root.find(SVG + "polyline") is not None and root.find(SVG + "circle") is not None
+    assert "RM" in desc and "$21,722" in desc
+
+
+def test_svg_text_is_escaped():
+    hostile = '<script>alert("x")</script>&'
+    for svg in (bars_svg([hostile, "RM"], [1.0, -0.5]), curve_svg(hostile, [0.0, 1.0], [20.0, 21.0], 0.5, 20.5)):
+        root, _ = check_svg(svg, svg[svg.index('aria-labelledby="') + 17 :].split("-")[0])
+        assert "<script>" not in svg and "&lt;script&gt;" in svg
+        assert any(hostile in (e.text or "") for e in root.iter())
+
+
+# The first explanation in a worker imports shap and unpickles the forest. Measured on real gunicorn (the
+# repository's gunicorn.conf.py, 2 workers): the app as served, plus GET /explain if the app does not have it yet.
+APP_WITH_EXPLAIN = textwrap.dedent(
+    """
+    from flask import jsonify, request
+
+    from boston_app.app import app
+    from boston_app.explain import Explainer
+    from boston_app.model import load_model
+
+    if not any(rule.rule == "/explain" for rule in app.url_map.iter_rules()):
+        _explainer = Explainer(load_model())
+
+        @app.get("/explain")
+        def explain():
+            features = _explainer.model.card["features"]
+            values = [float(request.args.get(f["name"], f["median"])) for f in features]
+            base, contributions = _explainer.explain(values)
+            return jsonify(base=base, contributions=contributions)
+    """
+)
+
+
+def shap_loaded(pid):
+    """Whether process `pid` has shap's compiled extension mapped (it imported shap)."""
+    return "/shap/" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def total_pss_mib(master, workers):
+    return (pss_kib(master) + sum(pss_kib(p) for p in workers)) / 1024
+
+
+@pytest.mark.slow
+def test_memory_and_cold_start_with_explanations(tmp_path, report):
+    (tmp_path / "app_with_explain.py").write_text(APP_WITH_EXPLAIN)
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2"}
+    env["PYTHONPATH"] = f"{tmp_path}:{env.get('PYTHONPATH', '')}"
+    log = open(tmp_path / "gunicorn.log", "w+")
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "app_with_explain:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        boot = wait_for_health(proc, url, started)
+        workers = wait_for_workers(proc.pid, 2)
+        wait_until_ready(lambda: (tmp_path / "gunicorn.log").read_text(), 2)
+        query = "&".join(f"{k}={v}" for k, v in LECTURE_HOUSE.items())
+        for _ in range(20):
+            assert requests.get(f"{url}/predict?{query}", timeout=10).status_code == 200
+        assert not any(shap_loaded(p) for p in workers), "/predict must not load shap"
+        before = total_pss_mib(proc.pid, workers)
+        first, warm = first_explanations(url, query, workers)
+        after = total_pss_mib(proc.pid, workers)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+        log.close()
+    report(f"cold start: {boot:.1f} s to the first GET /health = 200 (gunicorn, 2 workers)")
+    report(
+        f"first explanation in each worker (unpickles the forest, loads shap's TreeSHAP): "
+        f"{', '.join(f'{s * 1000:.0f}' for s in first)} ms; later ones: {warm * 1000:.1f} ms (median)"
+    )
+    report(f"PSS master + 2 workers: {before:.0f} MiB before explanations, {after:.0f} MiB after (budget 450)")
+    assert after < HEROKU_MEMORY_BUDGET
+
+
+def wait_for_health(proc, url, started, timeout=30):
+    """Seconds from `started` to the first GET /health = 200."""
+    while time.monotonic() - started < timeout:
+        assert proc.poll() is None, f"gunicorn exited with {proc.returncode}"
+        try:
+            if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                return time.monotonic() - started
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"no GET /health = 200 within {timeout} s")
+
+
+def first_explanations(url, query, workers, tries=200):
+    """Explain until both workers have loaded shap: the latency of each worker's first explanation, and the
+    median of the later ones."""
+    first, later = [], []
+    for _ in range(tries):
+        loaded = sum(shap_loaded(p) for p in workers)
+        t = time.monotonic()
+        r = requests.get(f"{url}/explain?{query}", timeout=30, headers={"Connection": "close"})
+        seconds = time.monotonic() - t
+        assert r.status_code == 200, r.text
+        if sum(shap_loaded(p) for p in workers) > loaded:
+            first.append(seconds)
+        else:
+            later.append(seconds)
+        if len(first) == 2 and len(later) >= 20:
+            return first, statistics.median(later)
+    raise AssertionError(f"after {tries} explanations, {len(first)} of 2 workers had loaded shap")
