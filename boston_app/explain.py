@@ -158,11 +158,11 @@ def svg_open(name, width, height, title, desc):
 def bar(row, name, value, largest):
     "One bar of `bars_svg`: the name, a bar from the middle (up right, down left), the dollars."
     y = 8 + 24 * row
-    length = 110 * abs(value) / largest
-    x = 190 if value >= 0 else 190 - length
+    length = 105 * abs(value) / largest
+    x = 200 if value >= 0 else 200 - length
     colour = "#1f77b4" if value >= 0 else "#d62728"
     return (
-        f'<text x="80" y="{y + 13}" text-anchor="end" font-size="12">{escape(name)}</text>'
+        f'<text x="88" y="{y + 13}" text-anchor="end" font-size="12">{escape(name)}</text>'
         f'<rect x="{x:.1f}" y="{y}" width="{length:.1f}" height="16" fill="{colour}"/>'
         f'<text x="396" y="{y + 13}" text-anchor="end" font-size="12">{usd(value, True)}</text>'
     )
@@ -175,7 +175,7 @@ def bars_svg(names, contributions, top=6):
     said = ", ".join(f"{names[i]} {usd(contributions[i], True)}" for i in order)
     height = 16 + 24 * len(order)
     parts = [svg_open("bars", 400, height, "What moved this price", f"Largest pushes: {said}.")]
-    parts.append(f'<line x1="190" y1="4" x2="190" y2="{height - 4}" stroke="#555"/>')
+    parts.append(f'<line x1="200" y1="4" x2="200" y2="{height - 4}" stroke="#555"/>')
     parts += [bar(row, names[i], contributions[i], largest) for row, i in enumerate(order)]
     return "".join(parts) + "</svg>"
 

@@ -167,7 +167,8 @@ def gate(model_dir, candidate="next_month", max_rmse_rise=0.02, max_mae_rise=0.0
         raise GateRefused(record["line"])
     record["line"] = verdict_line(candidate, card_version(card) + 1, old, new, len(y_test))
     params = dict(card["params"], n_estimators=len(forest.estimators_), data=record["data"])
-    interval = calibrate(forest, X_fit, y_fit, X_test, y_test, seed)  # its own 90% range
+    same_tract = np.arange(len(X_fit)) % len(X_train)  # a tract and its re-survey share a fold
+    interval = calibrate(forest, X_fit, y_fit, X_test, y_test, seed, groups=same_tract)
     promoted = promote(model_dir, forest, feats, X_fit, new, params, record, interval)
     write_report(report, record, promoted=True)
     return promoted

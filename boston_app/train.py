@@ -50,13 +50,15 @@ def evaluate(model, X, y):
     )
 
 # %% ../nbs/01_train.ipynb #870e662f
-def calibrate(forest, X_train, y_train, X_test, y_test, random_state=42, level=0.9):
+def calibrate(forest, X_train, y_train, X_test, y_test, random_state=42, level=0.9, groups=None):
     "The card's `interval`: a conformal half-width (10-fold CV residuals), its held-out coverage."
     from mapie.regression import CrossConformalRegressor
     from sklearn.base import clone
-    from sklearn.model_selection import KFold
+    from sklearn.model_selection import GroupKFold, KFold
 
     folds = KFold(10, shuffle=True, random_state=random_state)
+    if groups is not None:  # rows of one group (a tract and its copies) stay in one fold
+        folds = GroupKFold(10, shuffle=True, random_state=random_state)
     mapie = CrossConformalRegressor(
         estimator=clone(forest),
         confidence_level=level,
@@ -64,7 +66,7 @@ def calibrate(forest, X_train, y_train, X_test, y_test, random_state=42, level=0
         cv=folds,
         random_state=random_state,
     )
-    mapie.fit_conformalize(X_train, y_train)
+    mapie.fit_conformalize(X_train, y_train, groups=groups)
     _, bounds = mapie.predict_interval(X_test)
     low, high = bounds[:, 0, 0], bounds[:, 1, 0]
     covered = (low <= y_test) & (y_test <= high)

@@ -78,6 +78,9 @@ def test_make_gate_promotes_a_candidate_that_does_not_regress(model_copy):
         assert card["gate"]["committed"][name] == pytest.approx(committed["metrics"][name], rel=1e-9)
     assert card["metrics"] == card["gate"]["new"] and card["metrics"]["n_test"] == 102
     assert card["params"]["random_state"] == 42 and card["params"]["test_size"] == 0.2  # the next gate's split
+    # its own 90% range, calibrated with a tract and its re-survey in one fold (apart, the range comes out too narrow)
+    assert card["interval"]["level"] == 0.9 and card["interval"]["half_width"] != committed["interval"]["half_width"]
+    assert 0.85 <= card["interval"]["coverage_held_out"] <= 0.96 and card["interval"]["n_held_out"] == 102
     assert served(model_copy)["prediction"] != served(MODEL_DIR)["prediction"]
     assert neighbours(model_copy) == ["model"]
     assert oct(model_copy.stat().st_mode) == oct(MODEL_DIR.stat().st_mode)
