@@ -3,6 +3,8 @@
 A person fills the first house of the data set (decimals such as CRIM 0.00632 and NOX 0.538 included), submits and
 reads the price in dollars; submits a value the browser lets through but the server refuses (CHAS 0.5) and reads
 the error beside that field; and types a value the browser itself refuses (AGE 150), which is never sent.
+The lecture's house is answered with its 90% range, the bars of its largest contributions and the what-if curve
+(RM by default, then LSTAT picked in the select), drawn as inline SVG with no console error under the page's CSP.
 The answered form is saved as a screenshot in a temporary folder (docs/form.png in the README is one such, copied
 by hand: tests never write into the working tree).
 """
@@ -33,6 +35,9 @@ def first_house(card):
 def page(browser, live_server):
     context = browser.new_context(viewport={"width": 860, "height": 900}, device_scale_factor=1)
     page = context.new_page()
+    page.console_errors = []  # a CSP violation (an inline style, a script) is reported here
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     page.goto(live_server.url + "/")
     yield page
     context.close()
@@ -111,3 +116,50 @@ def test_the_browser_itself_blocks_a_value_outside_the_domain(page, card):
     page.wait_for_function("window.refused.length > 0")
     assert page.evaluate("window.refused") == ["AGE"]
     assert posts == [] and page.locator("#prediction").count() == 0
+
+
+LECTURE_HOUSE = {"CRIM": "0.0006", "RM": "6.5", "AGE": "65", "DIS": "5"}
+
+
+def chart(page, ident):
+    """The chart `ident` (bars or curve): its SVG's title and description, its caption, and its drawn size."""
+    svg = page.locator(f"#{ident} svg")
+    box = svg.bounding_box()
+    return dict(
+        title=svg.locator("title").text_content(),
+        desc=svg.locator("desc").text_content(),
+        caption=page.text_content(f"#{ident} figcaption"),
+        role=svg.get_attribute("role"),
+        size=(box["width"], box["height"]),
+    )
+
+
+def test_the_lectures_house_shows_its_range_the_bars_and_the_curve(page, live_server):
+    for name, value in LECTURE_HOUSE.items():
+        page.fill(f"#{name}", value)
+    assert page.eval_on_selector("#whatif", "s => s.value") == "RM"
+    assert submit(page) == 200
+    api = live_server.get("/explain", params=LECTURE_HOUSE).json()
+    interval = api["interval"]
+    assert page.text_content("#prediction") == f"${api['price_usd']:,}"
+    assert " ".join(page.text_content("#range").split()) == (
+        f"90% range: ${interval['low_usd']:,} to ${interval['high_usd']:,}"
+    )
+    bars, curve = chart(page, "bars"), chart(page, "curve")
+    for c in (bars, curve):
+        assert c["role"] == "img" and c["title"] and c["desc"] and c["caption"]
+        assert c["size"][0] > 200 and c["size"][1] > 80  # drawn, not collapsed by the CSP
+    top = max(api["contributions"], key=lambda n: abs(api["contributions"][n]))
+    assert top in bars["caption"] and top in bars["desc"]
+    assert curve["caption"].startswith("As RM goes from ") and "at the entered 6.5 it is $21,722" in curve["caption"]
+    assert page.locator("svg [style]").count() == 0 and page.locator("[style]").count() == 0
+    # Another feature for the curve: the same price and bars, a new curve, the values kept.
+    page.select_option("#whatif", "LSTAT")
+    assert submit(page) == 200
+    assert page.text_content("#prediction") == f"${api['price_usd']:,}"
+    assert chart(page, "bars")["caption"] == bars["caption"]
+    lstat = chart(page, "curve")
+    assert lstat["caption"].startswith("As LSTAT goes from ") and lstat["desc"] != curve["desc"]
+    assert page.eval_on_selector("#whatif", "s => s.value") == "LSTAT"
+    assert {k: inputs(page)[k] for k in LECTURE_HOUSE} == LECTURE_HOUSE
+    assert page.console_errors == []  # the CSP refused nothing on the page

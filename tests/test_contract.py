@@ -1,5 +1,6 @@
 """Issue 3's contract, end to end: the query endpoint, the JSON API, the form, health, model card and OpenAPI, and
-the validation rules on every surface.
+the validation rules on every surface; issue 11's additions: the 90% interval on every answer, `/explain` (the same
+validation and errors as `/predict`, contributions that add up to the prediction) and the form's range and charts.
 
 Every test runs twice: against the real gunicorn (`live_server`, the Procfile's command on loopback) and through
 Flask's test client (fast, in-process). Feature names, medians, domains and training ranges come from the served
@@ -22,6 +23,7 @@ import requests
 from flask import Flask
 
 from boston_app import api
+from boston_app.app import create_app
 from boston_app.model import load_model
 from conftest import need
 
@@ -118,8 +120,8 @@ class Page(HTMLParser):
     def __init__(self, html):
         super().__init__(convert_charrefs=True)
         self.html, self.inputs, self.labels, self.errors, self.other_errors = html, {}, {}, {}, []
-        self.prediction = self.message = None
-        self.warnings, self._capture = [], None
+        self.prediction = self.message = self.range = None
+        self.warnings, self.captions, self.selects, self._capture = [], [], {}, None
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
@@ -127,9 +129,20 @@ class Page(HTMLParser):
         classes = (a.get("class") or "").split()
         if tag == "input" and "name" in a:
             self.inputs[a["name"]] = a
+        if tag == "select":
+            self.selects[a["name"]] = dict(a, options=[], selected=None)
+            self._select = a["name"]
+        if tag == "option":
+            self.selects[self._select]["options"].append(a["value"])
+            if "selected" in a:
+                self.selects[self._select]["selected"] = a["value"]
         kind = (
             "label"
             if tag == "label"
+            else "caption"
+            if tag == "figcaption"
+            else "range"
+            if a.get("id") == "range"
             else "prediction"
             if a.get("id") == "prediction"
             else "error"
@@ -159,6 +172,8 @@ class Page(HTMLParser):
                 self.other_errors.append(text)
             elif kind == "warning":
                 self.warnings.append(text)
+            elif kind == "caption":
+                self.captions.append(text)
             else:
                 setattr(self, kind, text)
 
@@ -183,6 +198,10 @@ def send(http, surface, pairs, body):
         return http.request("POST", "/", data=urlencode(pairs), headers=FORM)
     if surface == "json":
         return http.request("POST", "/predict", data=body, headers=JSON)
+    if surface == "explain query":
+        return http.request("GET", "/explain?" + urlencode(pairs))
+    if surface == "explain json":
+        return http.request("POST", "/explain", data=body, headers=JSON)
     return http.request("POST", "/predict", data='{"instances": [' + body + "]}", headers=JSON)
 
 
@@ -263,7 +282,7 @@ INVALID = [
         {"NOAX": "did you mean NOX?", "CHAS": "must be 0 or 1", "AGE": "must be a number"},
     ),
 ]
-SURFACES = ["query", "json", "batch", "form"]
+SURFACES = ["query", "json", "batch", "form", "explain query", "explain json"]
 
 
 @pytest.mark.parametrize("surface", SURFACES)
@@ -331,8 +350,9 @@ def test_lecture_get_url_answers_json_with_a_price(http, card, local_model):
     a = http.request("GET", LECTURE_URL)
     assert a.status == 200 and a.mimetype == "application/json"
     body = a.json
-    assert {"prediction", "inputs", "filled", "message", "warnings"} <= set(body)
+    assert set(body) == {"prediction", "unit", "price_usd", "interval", "inputs", "filled", "warnings", "message"}
     p = body["prediction"]
+    assert_interval(body["interval"], p, card)
     assert isinstance(p, float) and body["unit"] == "$1000s"
     assert 5 <= p <= 50  # a forest predicts within its training targets ($5k to $50k)
     assert body["price_usd"] == round(p * 1000)
@@ -382,6 +402,97 @@ def test_every_surface_gives_the_same_answer(http):
     assert page.message == get["message"] and page.warnings == get["warnings"]
 
 
+def assert_interval(interval, prediction, card):
+    """The contract's interval: prediction -+ the card's half-width, rounded to 6 decimals, in dollars too."""
+    half = card["interval"]["half_width"]
+    assert set(interval) == {"low", "high", "level", "low_usd", "high_usd"}
+    assert interval["level"] == card["interval"]["level"] == 0.9
+    assert interval["low"] == pytest.approx(prediction - half, abs=2e-6)
+    assert interval["high"] == pytest.approx(prediction + half, abs=2e-6)
+    assert interval["low_usd"] == round(interval["low"] * 1000)
+    assert interval["high_usd"] == round(interval["high"] * 1000)
+
+
+# ---------------------------------------------------------------- /explain: why this price
+
+EXPLANATION = {
+    "prediction",
+    "unit",
+    "price_usd",
+    "interval",
+    "base",
+    "contributions",
+    "inputs",
+    "filled",
+    "warnings",
+    "message",
+}
+
+
+def test_explain_answers_the_prediction_its_interval_and_contributions_that_add_up(http, card, local_model):
+    a = http.request("GET", "/explain" + LECTURE_URL[len("/predict") :])
+    assert a.status == 200 and a.mimetype == "application/json"
+    body = a.json
+    assert set(body) == EXPLANATION
+    assert list(body["contributions"]) == names(card)  # the card's order (Flask keeps insertion order)
+    assert all(isinstance(c, float) for c in body["contributions"].values())
+    assert body["base"] + sum(body["contributions"].values()) == pytest.approx(body["prediction"], abs=1e-4)
+    assert_interval(body["interval"], body["prediction"], card)
+    predicted = http.request("GET", LECTURE_URL).json
+    for k in ("prediction", "unit", "price_usd", "interval", "inputs", "filled", "warnings"):
+        assert body[k] == predicted[k], k
+    assert body["message"].startswith(predicted["message"])
+    moved_up = max(body["contributions"], key=body["contributions"].get)
+    assert f"{moved_up} moved it most up" in body["message"]
+
+
+def test_explain_by_post_is_the_same_and_every_row_adds_up(http, card):
+    get = http.request("GET", "/explain" + LECTURE_URL[len("/predict") :]).json
+    post = http.request("POST", "/explain", data=json.dumps(LECTURE_INPUTS), headers=JSON).json
+    assert post == get
+    bases = set()
+    for row in batch_rows(card, 12):
+        a = http.request("POST", "/explain", data=json.dumps(row), headers=JSON)
+        assert a.status == 200 and set(a.json) == EXPLANATION
+        total = a.json["base"] + sum(a.json["contributions"].values())
+        assert total == pytest.approx(a.json["prediction"], abs=1e-4)
+        assert_interval(a.json["interval"], a.json["prediction"], card)
+        bases.add(a.json["base"])
+    assert len(bases) == 1  # the model's average prediction, the same for every house
+
+
+def test_predict_never_computes_an_explanation():
+    """/predict stays as fast as before: with an explainer that refuses to work, every /predict still answers."""
+
+    class Refusing:
+        def explain(self, values):
+            raise AssertionError("/predict asked for an explanation")
+
+    app = create_app({"MODEL_DIR": ROOT / "model"})
+    app.extensions["boston_app"].explainer = Refusing()
+    client = app.test_client()
+    assert client.get(LECTURE_URL).status_code == 200
+    assert client.post("/predict", json=LECTURE_INPUTS).status_code == 200
+    assert client.post("/predict", json={"instances": [LECTURE_INPUTS, {}]}).status_code == 200
+    assert client.get("/explain").status_code == 500  # the refusing explainer is the one the routes use
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"instances": [{"RM": 6}]}', '{"instances": [{}], "RM": 6}', '{"instances": []}', '{"instances": 1}'],
+)
+def test_explain_refuses_a_batch_naming_body(http, body):
+    a = http.request("POST", "/explain", data=body, headers=JSON)
+    assert a.status == 400 and assert_error_shape(a) == {"body": "explains one house at a time, not a batch"}
+
+
+def test_explain_body_of_the_size_limit_is_read_one_byte_more_is_413(http):
+    a = http.request("POST", "/explain", data=padded("{}", MAX_BODY), headers=JSON)
+    assert a.status == 200
+    a = http.request("POST", "/explain", data=padded("{}", MAX_BODY + 1), headers=JSON)
+    assert a.status == 413 and assert_error_shape(a) == {"body": f"is over the {MAX_BODY} byte limit"}
+
+
 # ---------------------------------------------------------------- POST /predict, one row and batches
 
 
@@ -416,8 +527,11 @@ def test_post_json_single_row(http, card):
 def test_post_batch_answers_in_order(http, card, local_model):
     rows = batch_rows(card, 6)
     a = http.request("POST", "/predict", data=json.dumps({"instances": rows}), headers=JSON)
-    assert a.status == 200 and set(a.json) == {"predictions", "unit", "warnings"}
+    assert a.status == 200 and set(a.json) == {"predictions", "intervals", "unit", "warnings"}
     preds = a.json["predictions"]
+    half = card["interval"]["half_width"]
+    expected = [x for p in preds for x in (p - half, p + half)]
+    assert [x for pair in a.json["intervals"] for x in pair] == pytest.approx(expected, abs=2e-6)
     assert len(set(preds)) == len(rows)  # distinct, so order is meaningful
     singles = [http.request("POST", "/predict", data=json.dumps(r), headers=JSON).json["prediction"] for r in rows]
     assert preds == pytest.approx(singles, abs=1e-5)
@@ -517,6 +631,21 @@ def test_bad_bodies_are_refused_naming_what_is_wrong(http, body, ctype, status, 
     assert field in fields and words in fields[field], fields
 
 
+ONE_HOUSE_BODIES = [b for b in BODIES if "instances" not in str(b[1])]  # a batch is refused naming body, above
+
+
+@pytest.mark.parametrize(
+    "body, ctype, status, field, words", [b[1:] for b in ONE_HOUSE_BODIES], ids=[b[0] for b in ONE_HOUSE_BODIES]
+)
+def test_explain_refuses_bad_bodies_as_predict_does(http, body, ctype, status, field, words):
+    headers = {"Content-Type": ctype} if ctype else {}
+    a = http.request("POST", "/explain", data=body, headers=headers)
+    b = http.request("POST", "/predict", data=body, headers=headers)
+    assert a.status == b.status == status
+    assert assert_error_shape(a) == assert_error_shape(b)
+    assert field in assert_error_shape(a)
+
+
 def test_other_http_errors_are_json_too(http):
     a = http.request("GET", "/no-such-page")
     assert a.status == 404 and assert_error_shape(a) == {}
@@ -565,7 +694,8 @@ def test_openapi_document_is_valid_and_generated_from_the_card(http, card):
     if validate:
         validate(doc)  # raises on an invalid OpenAPI document
     assert doc["openapi"].startswith("3.1")
-    assert {"/predict", "/health", "/model"} <= set(doc["paths"]) and set(doc["paths"]["/predict"]) == {"get", "post"}
+    assert set(doc["paths"]) == {"/predict", "/explain", "/health", "/model"}
+    assert set(doc["paths"]["/predict"]) == set(doc["paths"]["/explain"]) == {"get", "post"}
     assert doc["servers"][0]["url"].startswith("http")
     # One schema: names, order and domains are the card's.
     feats = doc["components"]["schemas"]["Features"]["properties"]
@@ -582,6 +712,14 @@ def test_openapi_document_is_valid_and_generated_from_the_card(http, card):
     conforms(doc, "Predictions", batch.json)
     conforms(doc, "Batch", {"instances": batch_rows(card, 3)})
     conforms(doc, "Error", http.request("GET", "/predict?NOAX=1").json)
+    explained = http.request("GET", "/explain" + LECTURE_URL[len("/predict") :]).json
+    conforms(doc, "Explanation", explained)
+    with pytest.raises(jsonschema.ValidationError):
+        conforms(doc, "Prediction", {**explained, "interval": {"low": 1}})
+    assert [p["name"] for p in doc["paths"]["/explain"]["get"]["parameters"]] == names(card)
+    assert sorted(doc["components"]["schemas"]["Explanation"]["properties"]["contributions"]["properties"]) == sorted(
+        names(card)
+    )
     with pytest.raises(jsonschema.ValidationError):
         conforms(doc, "Features", {"NOAX": 1})
 
@@ -603,6 +741,8 @@ def test_form_has_an_input_per_feature_from_the_card(http, card):
         label = page.labels[f["name"]]
         assert f["name"] in label and f["meaning"] in label and f["unit"] in label
     assert page.prediction is None and not page.errors
+    whatif = page.selects["whatif"]
+    assert whatif["options"] == names(card) and whatif["selected"] == "RM" and "whatif" in page.labels
 
 
 def test_form_post_shows_the_price_in_dollars_and_keeps_the_values(http, card):
@@ -614,6 +754,66 @@ def test_form_post_shows_the_price_in_dollars_and_keeps_the_values(http, card):
     assert dollars(page.prediction) == api_answer["price_usd"]
     assert page.message == api_answer["message"] and not page.errors
     assert {n: i["value"] for n, i in page.inputs.items()} == values
+    low, high = api_answer["interval"]["low_usd"], api_answer["interval"]["high_usd"]
+    assert page.range == f"90% range: ${low:,} to ${high:,}"
+    assert_charts(a.text, page, "RM", values["RM"])
+
+
+def svgs(html):
+    """The inline SVG elements of a page, as text."""
+    return re.findall(r"<svg\b.*?</svg>", html, re.S)
+
+
+def assert_charts(html, page, feature, entered):
+    """Two accessible inline SVG charts (bars, then the what-if curve of `feature`), each with a caption in words."""
+    charts = svgs(html)
+    assert len(charts) == 2
+    for svg in charts:
+        assert 'role="img"' in svg and "aria-labelledby=" in svg
+        assert re.search(r"<title\b[^>]*>[^<]+</title>", svg) and re.search(r"<desc\b[^>]*>[^<]+</desc>", svg)
+        assert "<script" not in svg and "style=" not in svg and " on" not in svg.split(">")[0]
+    assert "style=" not in html  # the CSP allows no inline style anywhere on the page
+    bars, curve = page.captions
+    assert bars.startswith("From the average prediction, $") and "largest moves:" in bars
+    assert curve.startswith(f"As {feature} goes from ") and f"at the entered {float(entered):g} it is $" in curve
+    assert curve.endswith(f"it is {page.prediction}.")
+
+
+def test_form_whatif_picks_the_curves_feature(http, card):
+    values = {**{n: str(v) for n, v in medians(card).items()}, "LSTAT": "4.98"}
+    rm = Page(http.request("POST", "/", data=urlencode(values), headers=FORM).text)
+    a = http.request("POST", "/", data=urlencode({**values, "whatif": "LSTAT"}), headers=FORM)
+    assert a.status == 200
+    page = Page(a.text)
+    assert page.prediction == rm.prediction and page.captions[0] == rm.captions[0]  # the same price, the same bars
+    assert page.captions[1] != rm.captions[1] and page.selects["whatif"]["selected"] == "LSTAT"
+    assert_charts(a.text, page, "LSTAT", "4.98")
+
+
+def test_form_curve_caption_says_when_the_entered_value_is_outside_the_training_range(http, card):
+    rm = next(f for f in card["features"] if f["name"] == "RM")
+    beyond = rm["train_max"] + 5
+    a = http.request("POST", "/", data=urlencode({"RM": f"{beyond:g}"}), headers=FORM)
+    assert a.status == 200
+    curve = Page(a.text).captions[1]
+    assert f"at the entered {beyond:g}, outside the training range (the forest predicts flat there), it is $" in curve
+
+
+@pytest.mark.parametrize(
+    "whatif, problem",
+    [(["ROOMS"], "must be one of the features, got 'ROOMS'"), (["RM", "AGE"], "given more than once")],
+)
+def test_form_whatif_not_a_feature_is_400_beside_the_select(http, card, whatif, problem):
+    values = {n: str(v) for n, v in medians(card).items()} | {"RM": "7.1"}
+    a = http.request("POST", "/", data=urlencode([*values.items(), *(("whatif", w) for w in whatif)]), headers=FORM)
+    assert a.status == 400
+    page = Page(a.text)
+    assert page.errors == {"whatif": problem} and page.prediction is None and not svgs(a.text)
+    assert page.selects["whatif"]["aria-invalid"] == "true"
+    assert page.selects["whatif"]["aria-describedby"] == "whatif-error"
+    assert {n: i["value"] for n, i in page.inputs.items()} == values  # what was typed is kept
+    a = http.request("POST", "/", data=urlencode({**values, "CHAS": "0.5", "whatif": "ROOMS"}), headers=FORM)
+    assert a.status == 400 and set(Page(a.text).errors) == {"CHAS", "whatif"}  # every problem at once
 
 
 def test_form_error_sits_beside_its_field(http, card):

@@ -1,4 +1,6 @@
-"""Hostile input against the real gunicorn: a table of bad requests on GET /predict, POST /predict and POST /.
+"""Hostile input against the real gunicorn: a table of bad requests on GET /predict, POST /predict and POST /, and
+every /predict case once more against GET and POST /explain (the same answer, except that a batch is refused naming
+`body`).
 
 Every one is answered with a 4xx in the documented shape: `{"error": {"message", "fields"}}` as JSON (with nosniff)
 for the API, the form page with the error shown (and everything echoed entity-escaped) for POST /. No 5xx, no
@@ -12,7 +14,7 @@ import json
 import re
 import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -81,7 +83,7 @@ def _sendall(sock, data, half_close=False):
 @dataclass
 class Case:
     id: str
-    surface: str  # 'GET /predict', 'POST /predict' or 'POST /'
+    surface: str  # 'GET /predict', 'POST /predict', 'GET /explain', 'POST /explain' or 'POST /'
     status: int
     target: bytes = b""  # query string (GET) or body (POST)
     content_type: str | None = None
@@ -281,6 +283,9 @@ CORPUS = [
         echo='"><script>alert(1)</script>',
     ),
     f("form-script-name", "%3Cscript%3Ealert(1)%3C%2Fscript%3E=1", fields=(SCRIPT,), echo=SCRIPT),
+    f("form-whatif-script", "whatif=%3Cscript%3Ealert(1)%3C%2Fscript%3E", fields=("whatif",), echo=SCRIPT),
+    f("form-whatif-huge", "RM=6&whatif=" + "x" * 500_000, fields=("whatif",)),
+    f("form-whatif-and-bad-value", "CHAS=0.5&whatif=ROOMS", fields=("CHAS", "whatif")),
     f("form-bad-utf8-raw", b"CRIM=\xff\xfe", fields=("form",)),
     f("form-bad-utf8-percent", "CRIM=%ff%fe", fields=("CRIM",)),
     f("form-json-body", '{"CRIM": 1}', status=415, fields=("form",), content_type=JSON_T),
@@ -303,10 +308,23 @@ CORPUS = [
 assert len(CORPUS) >= 60 and len({c.id for c in CORPUS}) == len(CORPUS)
 
 
+def on_explain(case):
+    """The same hostile request sent to /explain: the same answer, except that a batch is a 400 naming `body`."""
+    fields = case.fields
+    if b'"instances"' in case.target and case.status == 400:
+        fields = ("body",)
+    surface = case.surface.replace("/predict", "/explain")
+    return replace(case, id="explain-" + case.id, surface=surface, fields=fields)
+
+
+EXPLAIN_CORPUS = [on_explain(c) for c in CORPUS if c.surface != "POST /"]
+CORPUS += EXPLAIN_CORPUS
+
+
 def request_case(url, case):
-    if case.surface == "GET /predict":
-        return send(url, "GET", b"/predict?" + case.target)
-    path = b"/predict" if case.surface == "POST /predict" else b"/"
+    method, path = case.surface.encode().split(b" ")
+    if method == b"GET":
+        return send(url, "GET", path + b"?" + case.target)
     return send(url, "POST", path, case.target, case.content_type, case.headers, half_close=case.half_close)
 
 
@@ -424,7 +442,9 @@ def test_malformed_framing_refused_by_gunicorn_with_a_4xx(server, data):
     assert b"Traceback" not in reply
 
 
-@pytest.mark.parametrize("route", [b"GET /health", b"GET /predict?RM=6", b"GET /model", b"POST /predict"])
+@pytest.mark.parametrize(
+    "route", [b"GET /health", b"GET /predict?RM=6", b"GET /model", b"POST /predict", b"GET /explain", b"POST /explain"]
+)
 def test_bad_chunked_body_is_a_400_naming_body_on_every_route(server, route):
     """The app reads every body before routing: a malformed one is the client's fault wherever it is sent."""
     method, target = route.split(b" ")
@@ -470,6 +490,8 @@ def test_server_healthy_and_correct_after_corpus(server, app):
     row = r.json()["inputs"]
     expected = app.extensions["boston_app"].model.predict([[row[n] for n in FEATURES]])[0]
     assert abs(r.json()["prediction"] - expected) < 1e-6
+    r = server.get("/explain", params={"CRIM": "0.0006", "RM": "6.5", "AGE": "65", "DIS": "5"})
+    assert r.status_code == 200 and abs(r.json()["prediction"] - expected) < 1e-6
 
 
 def test_no_traceback_in_server_log(server):
@@ -477,3 +499,4 @@ def test_no_traceback_in_server_log(server):
     assert "Traceback" not in log and "unexpected error" not in log and "[ERROR]" not in log, log[-3000:]
     assert not re.search(r" status=5\d\d ", log)  # the access log shows no 5xx answer
     assert log.count('method=GET path="/predict"') >= sum(c.surface == "GET /predict" for c in CORPUS)  # all served
+    assert log.count('method=GET path="/explain"') >= sum(c.surface == "GET /explain" for c in CORPUS)

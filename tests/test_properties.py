@@ -3,8 +3,11 @@
 Any mapping of inputs either validates to finite, in-domain numbers in the card's feature order (left-out features
 at their training medians), or is refused with a `ValidationError` whose fields name a field; `to_number` raises
 nothing but `ValueError`; a batch answers as its rows one by one; `parse_json` reads JSON and records repeated keys.
+Through the app: any row sent to `/explain` either validates and is explained (contributions that add up to the
+prediction) or is refused with a 400 that names a field.
 """
 
+import json
 import math
 
 import pytest
@@ -314,3 +317,41 @@ def test_a_huge_integer_in_a_body_is_a_number_or_too_large(digits):
         assert e.fields == {"CRIM": "is too large"}
     else:
         assert r.given["CRIM"] == float(int(digits))
+
+
+# ------------------------------------------------------------------------------ /explain, through the app
+
+
+def check_explained(r, row):
+    """Either an explanation whose contributions add up to its prediction, or a 400 naming a field."""
+    body = r.get_json()
+    if r.status_code == 200:
+        assert set(row) <= set(NAMES)
+        assert list(body["contributions"]) == NAMES
+        total = body["base"] + sum(body["contributions"].values())
+        assert abs(total - body["prediction"]) < 1e-4
+        assert body["interval"]["low"] < body["prediction"] < body["interval"]["high"]
+        return
+    assert r.status_code == 400, (r.status_code, body)
+    fields = body["error"]["fields"]
+    assert fields and all(isinstance(v, str) and v for v in fields.values())
+    allowed = set(NAMES) | {shown(k) for k in row} | {"…", "body"}
+    assert set(fields) <= allowed, fields
+
+
+@SETTINGS
+@given(st.one_of(rows, plausible))
+def test_any_row_sent_to_explain_is_explained_or_names_a_field(client, row):
+    try:
+        body = json.dumps(row)  # NaN and Infinity become literals JSON refuses: a 400 naming body
+    except (TypeError, ValueError):
+        return
+    check_explained(client.post("/explain", data=body, content_type="application/json"), row)
+
+
+@SETTINGS
+@given(st.dictionaries(keys, numeric_text, max_size=13))
+def test_any_query_sent_to_explain_is_explained_or_names_a_field(client, row):
+    if any("\x00" in k + v for k, v in row.items()) or any(not k for k in row):
+        return  # a query string cannot carry these as they are
+    check_explained(client.get("/explain", query_string=row), row)

@@ -47,7 +47,7 @@ def test_schemathesis_finds_nothing(live_server, tmp_path):
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-6000:]
     assert "No issues found" in out, out[-3000:]
-    assert re.search(r"Tested:\s+4\b", out), out[-3000:]  # GET and POST /predict, /health, /model
+    assert re.search(r"Tested:\s+6\b", out), out[-3000:]  # GET and POST /predict and /explain, /health, /model
     generated = int(re.search(r"(\d+) generated, \1 passed", out).group(1))
     print(f"\nschemathesis: {generated} generated requests, all passed")
     assert generated >= 200, out[-3000:]
