@@ -97,32 +97,17 @@ def g(id, query, status=400, fields=(), echo=None):
     return Case(id, "GET /predict", status, query if isinstance(query, bytes) else query.encode(), None, fields, echo)
 
 
+def _post(route, id, body, status, fields, content_type, echo, headers, half_close):
+    body = body if isinstance(body, bytes) else body.encode()
+    return Case(id, route, status, body, content_type, fields, echo, headers, half_close)
+
+
 def p(id, body, status=400, fields=(), content_type=JSON_T, echo=None, headers=(), half_close=False):
-    return Case(
-        id,
-        "POST /predict",
-        status,
-        body if isinstance(body, bytes) else body.encode(),
-        content_type,
-        fields,
-        echo,
-        headers,
-        half_close,
-    )
+    return _post("POST /predict", id, body, status, fields, content_type, echo, headers, half_close)
 
 
 def f(id, body, status=400, fields=(), content_type=FORM_T, echo=None, headers=(), half_close=False):
-    return Case(
-        id,
-        "POST /",
-        status,
-        body if isinstance(body, bytes) else body.encode(),
-        content_type,
-        fields,
-        echo,
-        headers,
-        half_close,
-    )
+    return _post("POST /", id, body, status, fields, content_type, echo, headers, half_close)
 
 
 def chunked(data, size=1 << 16):

@@ -5,6 +5,8 @@ missing>`. A lesson's check cell prints it; `tests/test_exercises_NN.py` proves 
 passes a right answer and refuses a wrong one.
 """
 
+from pathlib import Path
+
 
 def verdict(number, problem=None):
     """The line a check cell prints: PASS when `problem` is None, else what is still wrong."""
@@ -16,3 +18,17 @@ def verdict(number, problem=None):
 def unanswered(number, name):
     """The line for an answer still at its starting value."""
     return verdict(number, f"set `{name}` in the cell above, then run this cell again")
+
+
+def model_copy(number, folder, committed, hint):
+    """`(model, None)` for the verified model in `folder`, or `(None, line)` saying why not.
+
+    `hint` says how to make a copy when `folder` is the `committed` model folder itself."""
+    from boston_app.model import ModelError, load_model
+
+    if Path(folder).resolve() == Path(committed).resolve():
+        return None, verdict(number, f"that is the committed model folder; {hint}")
+    try:
+        return load_model(folder), None
+    except ModelError as e:
+        return None, verdict(number, f"the service would refuse it: {e}")

@@ -8,10 +8,10 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from boston_app.data import load_boston
-from boston_app.model import ModelError, load_model, verify_file
+from boston_app.model import verify_file
 from boston_app.train import evaluate, select_features, train_forest
 
-from . import unanswered, verdict
+from . import model_copy, unanswered, verdict
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
 LECTURE_FOUR = ["CRIM", "RM", "AGE", "DIS"]
@@ -73,13 +73,9 @@ def check_3(answer):
     """Exercise 3: a folder, not the committed one, holding a verified four-feature model."""
     if answer is None:
         return unanswered(3, "answer_3")
-    folder = Path(answer)
-    if folder.resolve() == MODEL_DIR.resolve():
-        return verdict(3, "that is the committed model folder; save into tempfile.mkdtemp()")
-    try:
-        model = load_model(folder)
-    except ModelError as e:
-        return verdict(3, f"the service would refuse it: {e}")
+    model, problem = model_copy(3, answer, MODEL_DIR, "save into tempfile.mkdtemp()")
+    if problem:
+        return problem
     if model.features != LECTURE_FOUR:
         return verdict(3, f"the card lists {model.features}, expected {LECTURE_FOUR}")
     return verdict(3)

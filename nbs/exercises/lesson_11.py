@@ -5,10 +5,10 @@ import tempfile
 from pathlib import Path
 
 from boston_app.gate import GateRefused, gate, held_out_split, train_candidate
-from boston_app.model import ModelError, load_model, read_card
+from boston_app.model import read_card
 from boston_app.train import evaluate
 
-from . import unanswered, verdict
+from . import model_copy, unanswered, verdict
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
 
@@ -83,13 +83,9 @@ def check_3(answer):
     """Exercise 3: a copy of the model promoted twice: version 3, promoted from version 2."""
     if answer is None:
         return unanswered(3, "answer_3")
-    folder = Path(answer)
-    if folder.resolve() == MODEL_DIR.resolve():
-        return verdict(3, "that is the committed model folder; gate a copy_model(model_dir) copy")
-    try:
-        model = load_model(folder)
-    except ModelError as e:
-        return verdict(3, f"the service would refuse it: {e}")
+    model, problem = model_copy(3, answer, MODEL_DIR, "gate a copy_model(model_dir) copy")
+    if problem:
+        return problem
     version = model.card.get("version", 1)
     if version != 3:
         return verdict(3, f"its card is version {version}; promote twice from version 1 to reach 3")
