@@ -180,3 +180,17 @@ def browser():
         b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def report(request):
+    """Print a measured figure to the terminal, past pytest's output capture (`make test` shows it), tagged with
+    the test module's name: `[deploy] ...` from test_deploy.py."""
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    tag = request.module.__name__.removeprefix("test_")
+
+    def write(line):
+        with capture.global_and_fixture_disabled():
+            print(f"\n[{tag}] {line}", flush=True)
+
+    return write

@@ -29,18 +29,6 @@ HEROKU_MEMORY_BUDGET = 450  # MiB: an Eco/Basic dyno has 512 MB (R14 past it); w
 HEROKU_SIGTERM_LIMIT = 30  # s: Heroku sends SIGKILL 30 s after SIGTERM
 
 
-@pytest.fixture(scope="module")
-def report(request):
-    """Print a measured figure to the terminal, past pytest's output capture: `make test` shows it."""
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-
-    def write(line):
-        with capture.global_and_fixture_disabled():
-            print(f"\n[deploy] {line}", flush=True)
-
-    return write
-
-
 def web_command(procfile):
     """The command of the Procfile's `web:` process type."""
     for line in procfile.read_text().splitlines():

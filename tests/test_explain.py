@@ -54,18 +54,6 @@ def rows(model):
     return np.column_stack(columns).astype(np.float64)
 
 
-@pytest.fixture(scope="module")
-def report(request):
-    """Print a measured figure to the terminal, past pytest's output capture."""
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-
-    def write(line):
-        with capture.global_and_fixture_disabled():
-            print(f"\n[explain] {line}", flush=True)
-
-    return write
-
-
 def test_contributions_are_shaps_own_within_1e_4(model, explainer, rows, report):
     import shap
 
