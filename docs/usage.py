@@ -32,15 +32,13 @@ def fmt(x):
 
 
 def domain(f):
-    """The physical domain rule of feature `f`, as the validation applies it."""
-    if f.get("choices"):
-        return " or ".join(map(fmt, f["choices"]))
-    low, high = f.get("low"), f.get("high")
-    if low is not None and high is not None:
-        return f"{fmt(low)} to {fmt(high)}"
-    if low is not None:
-        return f"at least {fmt(low)}"
-    return f"at most {fmt(high)}" if high is not None else "any finite number"
+    """The physical domain rule of feature `f` (a model card entry), in the data card's words (lesson 00)."""
+    from dataclasses import fields
+
+    from boston_app.data import Feature
+    from boston_app.data import domain as in_words
+
+    return in_words(Feature(**{field.name: f[field.name] for field in fields(Feature)}))
 
 
 def table(card):
