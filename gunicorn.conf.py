@@ -116,7 +116,7 @@ access_log_format = (
     'request_id=%({x-request-id}o)s user_agent="%(a)s"'
 )
 
-# Metrics (boston_app/metrics.py, lesson 10). Each worker counts its own requests. prometheus_client's multiprocess
+# Metrics (boston_app/metrics.py, lesson 09). Each worker counts its own requests. prometheus_client's multiprocess
 # mode keeps every process's counts in files in one folder, so GET /metrics, whichever worker answers it, adds them up.
 # It reads PROMETHEUS_MULTIPROC_DIR once, when first imported, and preload_app imports the app (and with it
 # prometheus_client) right after this file is read: so the folder is settled here, first.

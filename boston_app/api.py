@@ -35,7 +35,7 @@ def printable(text):
 
 def error(message, fields=None, status=400):
     "A JSON error answer `{'error': {'message', 'fields'}}` with `status`, echoes made safe."
-    g.error_fields = list(fields or {})  # noted for the metrics of lesson 10
+    g.error_fields = list(fields or {})  # noted for the metrics of lesson 09
     safe_fields = {}
     for name, problem in (fields or {}).items():
         safe_fields[printable(name)] = printable(problem)
@@ -131,7 +131,7 @@ bp = Blueprint("api", __name__)
 
 
 def note_served(rows, predictions):
-    "Note on `flask.g` the rows this request priced and their prices, for lesson 10's metrics."
+    "Note on `flask.g` the rows this request priced and their prices, for lesson 09's metrics."
     g.served = (rows, predictions)
 
 

@@ -265,10 +265,10 @@ def create_app(config=None):
     app.extensions["boston_app"] = api.Service(
         load_model(cfg["MODEL_DIR"], cfg["ENGINE"]),
         cfg["MAX_BATCH"],
-        read_json=speed.parse_json_fast,  # lesson 09: the same answers as parse_json, faster
-        check_batch=speed.validate_batch_fast,  # lesson 09: the same answers as validate_batch
+        read_json=speed.parse_json_fast,  # lesson 10: the same answers as parse_json, faster
+        check_batch=speed.validate_batch_fast,  # lesson 10: the same answers as validate_batch
     )
-    metrics.init_app(app)  # first: its hooks then time and count all of every request (lesson 10)
+    metrics.init_app(app)  # first: its hooks then time and count all of every request (lesson 09)
     _register(app)
     _trust_proxies(app, cfg["TRUSTED_PROXIES"])
     return app

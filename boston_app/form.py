@@ -28,7 +28,7 @@ def page(values=None, errors=None, result=None, status=200, whatif=DEFAULT_WHATI
     "The form page: `values` in the inputs, `errors` beside their fields, `result` on top."
     schema = service().schema
     errors = errors or {}
-    g.error_fields = list(errors)  # noted for the metrics of lesson 10
+    g.error_fields = list(errors)  # noted for the metrics of lesson 09
     shown_values = {**medians(schema), **(values or {})}
     beside = set(schema.index) | {"whatif"}  # the fields that show their own error
     other_errors = {name: problem for name, problem in errors.items() if name not in beside}

@@ -17,8 +17,8 @@ COURSE = [
     "06_app",
     "07_see_it_running",
     "08_deploy",
-    "09_speed",
-    "10_monitoring",
+    "09_monitoring",
+    "10_speed",
     "11_retrain_gate",
     "12_beyond_a_point",
 ]

@@ -98,7 +98,7 @@ def test_the_lectures_get_predict_matches_scikit_learn_on_every_row(live_server,
 
 
 def test_both_batch_validators_answer_exactly_as_validating_each_row(reference):
-    """validate_batch (the plain loop of lesson 03) and validate_batch_fast (lesson 09's shortcut, which takes the
+    """validate_batch (the plain loop of lesson 03) and validate_batch_fast (lesson 10's shortcut, which takes the
     usual rows in one array) give the same values, warnings and errors as validate_row on every row, on batches
     mixing usual and unusual rows (JSON text, so ints, strings, nulls, duplicates and unknown keys arrive as a client
     sends them)."""
