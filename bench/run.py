@@ -14,6 +14,7 @@ It starts every server itself on loopback (a free port), drives it with wrk (Deb
 - batch: ours, POST /predict with 1,000 instances; under the same load, and one request at a time (1 connection);
 - metrics off: ours with its metrics recording off (`create_app({'METRICS': False})`: no /metrics, no hooks), GET
   /predict with keep-alive and the batch on 1 connection, to state what counting every request costs (goal: < 5%).
+  Each is measured right after ours in every round, and the cost is the median over the rounds of each pair's ratio.
 
 GET /predict carries all 13 features (the data set's first house), the same URL to every server. Ours, twin and floor
 are each measured with keep-alive (wrk's persistent HTTP/1.1 connections) and with `Connection: close` (a new
@@ -257,14 +258,18 @@ def run(args, tmp):
         for name, start in starters.items():
             servers[name] = start()
         url = {name: s.url for name, s in servers.items()}
+        # Ours and the same app with its metrics off run back to back in each round (GET, then the 1-connection batch),
+        # so that a change in the machine's load between the two falls on both.
         plan = {}
-        for name in ("ours", "twin", "floor"):
+        plan["ours"] = (url["ours"] + query, {})
+        plan["nometrics"] = (url["nometrics"] + query, {})
+        plan["ours close"] = (url["ours"] + query, {"header": CLOSE})
+        for name in ("twin", "floor"):
             plan[name] = (url[name] + query, {})
             plan[name + " close"] = (url[name] + query, {"header": CLOSE})
         plan["lecture"] = (url["lecture"] + query, {})
         plan["batch"] = (url["ours"] + "/predict", {"body": body})
         plan["batch1"] = (url["ours"] + "/predict", {"body": body, "connections": 1, "threads": 1})
-        plan["nometrics"] = (url["nometrics"] + query, {})
         plan["nometrics batch1"] = (url["nometrics"] + "/predict", {"body": body, "connections": 1, "threads": 1})
         for target, kw in plan.values():
             wrk(target, warm, **kw)
@@ -276,6 +281,12 @@ def run(args, tmp):
         for s in servers.values():
             s.stop()
     res = {k: median_of(v) for k, v in runs.items()}
+    # What counting costs, round by round (each pair measured back to back), then the median over the rounds.
+    costs = {
+        "GET": [1 - a["rps"] / b["rps"] for a, b in zip(runs["ours"], runs["nometrics"])],
+        "batch": [a["p50"] / b["p50"] - 1 for a, b in zip(runs["batch1"], runs["nometrics batch1"])],
+    }
+    res["metrics cost"] = {k: (statistics.median(v), min(v), max(v)) for k, v in costs.items()}
     cold = {name: statistics.median(v) for name, v in cold.items()}
     procs = {name: [m[1] for m in v] for name, v in mem.items()}
     mem = {name: statistics.median(m[0] for m in v) for name, v in mem.items()}
@@ -325,11 +336,19 @@ def report(res, cold, mem, procs, args):
         f"all the server's processes ({counts}: uvicorn's parent also starts multiprocessing's resource tracker)."
     )
     ours = res["ours"]["rps"]
-    metrics_cost = 1 - ours / res["nometrics"]["rps"]  # the share of req/s that counting takes
-    batch_cost = res["batch1"]["p50"] / res["nometrics batch1"]["p50"] - 1  # the time a batch's counting adds
+    metrics_cost, low, high = res["metrics cost"]["GET"]  # the share of req/s that counting takes
+    batch_cost, batch_low, batch_high = res["metrics cost"]["batch"]  # the time a batch's counting adds
     goals = [
-        (f"metrics cost GET /predict < 5% of req/s (keep-alive): {metrics_cost:.1%}", metrics_cost < 0.05),
-        (f"metrics cost a batch of {BATCH:,} < 5% of its p50 (1 connection): {batch_cost:.1%}", batch_cost < 0.05),
+        (
+            f"metrics cost GET /predict < 5% of req/s (keep-alive): {metrics_cost:.1%} "
+            f"(median of the rounds; they ranged {low:.1%} to {high:.1%})",
+            metrics_cost < 0.05,
+        ),
+        (
+            f"metrics cost a batch of {BATCH:,} < 5% of its p50 (1 connection): {batch_cost:.1%} "
+            f"(rounds {batch_low:.1%} to {batch_high:.1%})",
+            batch_cost < 0.05,
+        ),
         (f"ours >= 1.0 x twin, keep-alive: {ours / res['twin']['rps']:.2f} x", ours >= res["twin"]["rps"]),
         (f"ours >= 0.85 x floor, keep-alive: {ours / res['floor']['rps']:.2f} x", ours >= 0.85 * res["floor"]["rps"]),
         (f"ours >= 10 x lecture: {ours / lecture_rps:.1f} x", ours >= 10 * lecture_rps),
