@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -83,10 +84,18 @@ def host_port(url):
     return host, int(port)
 
 
+_PORTS_GIVEN = set()  # ports handed out in this session: servers started at once never get the same one
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on now, and not handed out before in this session."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _PORTS_GIVEN:
+            _PORTS_GIVEN.add(port)
+            return port
 
 
 class Server:
@@ -108,7 +117,10 @@ class Server:
 def start_server(env=None, args=(), cwd=ROOT, wait=True, timeout=30):
     """Start `gunicorn boston_app.app:app` (config from cwd/gunicorn.conf.py) on a free loopback port."""
     port = free_port()
-    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"gunicorn-{port}.log", "w+")
+    # A log file of its own, whatever the port: two servers must never write into one file.
+    log = tempfile.NamedTemporaryFile(  # closed by stop_server
+        "w+", prefix=f"gunicorn-{port}-", suffix=".log", dir=os.environ.get("TMPDIR", "/tmp"), delete=False
+    )
     full_env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2", **(env or {})}
     proc = subprocess.Popen(
         [str(BIN / "gunicorn"), *args, "boston_app.app:app"],
