@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb))
 # nbstripout keeps outputs and execution counts (nbval needs both) and drops run-specific metadata.
 STRIP := nbstripout --keep-output --keep-count --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution metadata.language_info metadata.widgets"
 
-.PHONY: setup serve model retrain gate test lint format check-sync notebooks bench bench-venv clean requirements
+.PHONY: setup serve model retrain gate check test lint format check-sync notebooks bench bench-venv clean requirements
 
 setup: $(VENV)/.installed
 
@@ -53,12 +53,23 @@ gate: setup
 serve: model
 	honcho start web
 
+# The fast loop, to run while editing: lint, the notebooks-package sync check, and every test that starts no process
+# (no server, no notebook, no browser: the tests not marked slow; conftest.py says how a test is marked). Under a
+# minute once set up; it prints how long it took. BOSTON_NO_SERVERS=1 makes a test that starts gunicorn or a
+# notebook fail, saying to mark it slow. ARGS goes to pytest: `make check ARGS="--lf"` reruns the last failures.
+check: setup
+	@SECONDS=0; $(MAKE) --no-print-directory lint check-sync \
+	  && BOSTON_NO_SERVERS=1 pytest -q -m "not slow" tests $(ARGS); status=$$?; \
+	  echo "make check: $$SECONDS s (lint, sync check, the tests that start no process)"; exit $$status
+
 # Every test: notebooks and package in sync, notebooks executed, stored outputs checked, the service end to end.
 # The working tree (tracked files and untracked ones git does not ignore) must be the same after the tests as before.
+# ARGS goes to pytest (`make test ARGS="-x tests/test_contract.py"`). STATIC=skip leaves out lint and the sync check,
+# which do not depend on the Python: .ci/run runs them once, with the first Python, not once per Python.
 TREE_STATE := { git status --porcelain --untracked-files=all && git diff; }
-test: setup lint check-sync
+test: setup $(if $(filter skip,$(STATIC)),,lint check-sync)
 	@$(TREE_STATE) > $(VENV)/tree-before
-	pytest
+	@SECONDS=0; pytest $(ARGS); status=$$?; echo "make test: pytest took $$SECONDS s"; exit $$status
 	@$(TREE_STATE) > $(VENV)/tree-after
 	@cmp -s $(VENV)/tree-before $(VENV)/tree-after || { diff $(VENV)/tree-before $(VENV)/tree-after | head -20; echo "the tests changed the working tree (tests write to temporary folders only)"; exit 1; }
 

@@ -113,9 +113,53 @@ class Server:
     def output(self):
         return Path(self.log.name).read_text(errors="replace")
 
+    def errors(self, since=0):
+        """`server_errors` of the log from character `since` on."""
+        return server_errors(self.output()[since:])
 
-def start_server(env=None, args=(), cwd=ROOT, wait=True, timeout=30):
-    """Start `gunicorn boston_app.app:app` (config from cwd/gunicorn.conf.py) on a free loopback port."""
+
+FAILURE_SIGNS = ["Traceback", "unexpected error", "[ERROR]"]  # a traceback, the app's line, gunicorn's error level
+
+
+def server_errors(log):
+    """The lines of a gunicorn log that show a failure: a 5xx answer in the logfmt access log (gunicorn.conf.py's
+    access_log_format), a traceback, the app's "unexpected error" line, or gunicorn's [ERROR] level."""
+    return [
+        line
+        for line in log.splitlines()
+        if re.search(r"(^|\s)status=5\d\d(\s|$)", line) or any(sign in line for sign in FAILURE_SIGNS)
+    ]
+
+
+def refuse_in_fast_loop(what):
+    """Fail the calling test under `make check` (BOSTON_NO_SERVERS=1), which starts no process: a test that starts
+    `what` is slow and must say so (the root conftest.py leaves tests marked slow out of the fast loop)."""
+    if os.environ.get("BOSTON_NO_SERVERS") == "1":
+        pytest.fail(f"this test starts {what}: mark it @pytest.mark.slow (make check starts no process)", False)
+
+
+def wait_for_health(proc, url, read_log, timeout=30):
+    """Seconds from now until `url`/health answers 200, while `proc` (a server just started) keeps running; fails
+    with the server's log (`read_log()`) when it exits or does not answer within `timeout` seconds."""
+    started = time.monotonic()
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}:\n{read_log()}")
+        try:
+            if requests.get(url + "/health", timeout=1).status_code == 200:
+                return time.monotonic() - started
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or workers still booting
+            pass
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"{proc.args[0]} did not answer /health within {timeout} s:\n{read_log()}")
+        time.sleep(0.05)
+
+
+def start_server(env=None, args=(), cwd=ROOT, wait=True, timeout=30, app="boston_app.app:app", command=None):
+    """Start `gunicorn APP` (config from cwd/gunicorn.conf.py; `app` defaults to the service) on a free loopback
+    port, or `command` (a list, run as given) with the same environment, and wait until /health answers and every
+    worker is ready. `server.boot` is the seconds from start to the first 200."""
+    refuse_in_fast_loop("gunicorn")
     port = free_port()
     # A log file of its own, whatever the port: two servers must never write into one file.
     log = tempfile.NamedTemporaryFile(  # closed by stop_server
@@ -123,7 +167,7 @@ def start_server(env=None, args=(), cwd=ROOT, wait=True, timeout=30):
     )
     full_env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2", **(env or {})}
     proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), *args, "boston_app.app:app"],
+        command or [str(BIN / "gunicorn"), *args, app],
         cwd=cwd,
         env=full_env,
         stdout=log,
@@ -132,19 +176,11 @@ def start_server(env=None, args=(), cwd=ROOT, wait=True, timeout=30):
     )
     server = Server(proc, f"http://127.0.0.1:{port}", log)
     if wait:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{server.output()}")
-            try:
-                if requests.get(server.url + "/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                stop_server(server)
-                raise RuntimeError(f"gunicorn did not answer /health within {timeout}s:\n{server.output()}")
-            time.sleep(0.1)
+        try:
+            server.boot = wait_for_health(proc, server.url, server.output, timeout)
+        except RuntimeError:
+            stop_server(server)
+            raise
         if full_env["WEB_CONCURRENCY"].isdigit():
             wait_for_workers(proc.pid, int(full_env["WEB_CONCURRENCY"]))
             wait_until_ready(server.output, int(full_env["WEB_CONCURRENCY"]))
@@ -163,12 +199,37 @@ def stop_server(server, timeout=30):
     server.log.close()
 
 
+_LIVE = []  # the session's live server, once a test has asked for it
+
+
 @pytest.fixture(scope="session")
 def live_server():
-    """One real gunicorn (2 workers, the repository's gunicorn.conf.py) for the session."""
+    """One real gunicorn (2 workers, the repository's gunicorn.conf.py) for the session, shared by every test that
+    asks for it; the check below holds each of those tests to it never answering 5xx."""
     server = start_server()
+    _LIVE.append(server)
     yield server
+    _LIVE.clear()
     stop_server(server)
+    # The whole log once more at the end: it also holds what a worker logged after its test's check had read it.
+    assert not server_errors(server.output()), f"the live server's log: {server_errors(server.output())[:5]}"
+
+
+@pytest.fixture(autouse=True)
+def live_server_never_answers_500():
+    """After each test, the live server's log since the test began shows no 5xx answer and no traceback, whichever
+    file the test is in and in whatever order the tests run (a test that starts the live server is checked from its
+    start). Tests of deliberate failures start servers of their own."""
+    since = len(_LIVE[0].output()) if _LIVE else 0
+    yield
+    if _LIVE and len(_LIVE[0].output()) > since:  # the test sent the live server something
+        server = _LIVE[0]
+        # A worker logs an answer just after sending it: wait until the log stops growing before reading it.
+        size, deadline = -1, time.monotonic() + 2
+        while size != len(server.output()) and time.monotonic() < deadline:
+            size = len(server.output())
+            time.sleep(0.01)
+        assert not server.errors(since), server.errors(since)[:5]
 
 
 CHROMIUM_FLAGS = [

@@ -8,6 +8,7 @@ model card (`GET /model`); the only names typed here are the lecture's own examp
 CHAS) and the rules' examples from the issue.
 """
 
+import ast
 import json
 import re
 import subprocess
@@ -25,7 +26,7 @@ from flask import Flask
 from boston_app import api
 from boston_app.app import create_app
 from boston_app.model import load_model
-from conftest import need
+from conftest import need, server_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 JSON = {"Content-Type": "application/json"}
@@ -668,7 +669,7 @@ def test_health_is_503_until_a_model_is_loaded():
     bare = Flask(__name__)
     bare.register_blueprint(api.bp)
     r = bare.test_client().get("/health")
-    assert r.status_code == 503 and r.json["error"]["message"] == "model not loaded"
+    assert r.status_code == 503 and r.json == {"error": {"message": "model not loaded", "fields": {}}}
 
 
 def test_model_card_is_the_committed_card(http):
@@ -846,15 +847,27 @@ def test_form_body_over_the_limit_is_413_on_the_page(http):
     assert Page(a.text).other_errors and "Traceback" not in a.text
 
 
-# ---------------------------------------------------------------- the server kept serving, and never answered 500
+# ---------------------------------------------------------------- the server never answered 500
+
+# tests/conftest.py holds every test that uses the live server to its log showing no 5xx answer and no traceback,
+# test by test. This proves that check reads the access log as gunicorn.conf.py writes it.
 
 
-def test_the_live_server_never_answered_500(live_server):
-    """Run after everything above (same module, file order): no request produced a 500 or a traceback."""
-    assert live_server.get("/health").status_code == 200
-    log = live_server.output()
-    assert "Traceback" not in log and "unexpected error" not in log
-    assert not re.search(r'HTTP/1\.[01]" 5\d\d ', log), [line for line in log.splitlines() if '" 5' in line][:5]
+def test_the_log_check_sees_a_500_in_the_access_log_as_gunicorn_writes_it():
+    from gunicorn.glogging import SafeAtoms
+
+    conf = ast.parse((ROOT / "gunicorn.conf.py").read_text())
+    (fmt,) = [
+        ast.literal_eval(node.value)
+        for node in conf.body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "access_log_format"
+    ]
+    atoms = {"m": "GET", "U": "/predict", "M": "3", "B": "42", "h": "127.0.0.1", "a": "curl/8"}
+    failed = fmt % SafeAtoms({**atoms, "s": "500"})
+    assert "status=500" in failed and server_errors(failed) == [failed]
+    for status in ["200", "400", "413", "405"]:
+        assert server_errors(fmt % SafeAtoms({**atoms, "s": status})) == []
+    assert server_errors("Traceback (most recent call last):") and server_errors("unexpected error: KeyError")
 
 
 # ---------------------------------------------------------------- the README's usage section is real

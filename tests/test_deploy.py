@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, children, free_port, pss_kib, wait_for_workers, wait_until_ready
+from conftest import ROOT, children, free_port, pss_kib, wait_for_health, wait_for_workers, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -143,15 +143,7 @@ def dyno(shipped, tmp_path_factory):
     )
     d = Dyno(proc, f"http://127.0.0.1:{port}", logs / "stdout", logs / "stderr")
     try:
-        while True:
-            assert proc.poll() is None, f"the web process exited with {proc.returncode}:\n{d.stderr()}"
-            try:
-                if requests.get(d.url + "/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() - started < HEROKU_BOOT_LIMIT, f"no 200 within {HEROKU_BOOT_LIMIT} s:\n{d.stderr()}"
-            time.sleep(0.05)
+        wait_for_health(proc, d.url, d.stderr, timeout=HEROKU_BOOT_LIMIT)
         d.first_200 = time.monotonic() - started
         wait_for_workers(d.master, 2)  # the first worker answered; the second may still be forking
         wait_until_ready(d.stderr, 2)

@@ -6,14 +6,11 @@ the dyno's budget.
 The memory figures (PSS before and after the first explanation in each worker, cold start) are printed in the output.
 """
 
-import os
 import pickle
 import re
-import signal
 import statistics
 import subprocess
 import sys
-import textwrap
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -24,7 +21,7 @@ import requests
 
 from boston_app.explain import Explainer, bars_svg, curve_svg, price_interval, what_if
 from boston_app.model import load_model
-from conftest import BIN, MODEL_DIR, ROOT, free_port, pss_kib, wait_for_workers, wait_until_ready
+from conftest import MODEL_DIR, ROOT, children, pss_kib, start_server, stop_server
 
 HEROKU_MEMORY_BUDGET = 450  # MiB, as tests/test_deploy.py: an Eco/Basic dyno has 512 MB
 LECTURE_HOUSE = {"CRIM": 0.0006, "RM": 6.5, "AGE": 65, "DIS": 5}
@@ -171,29 +168,6 @@ def test_svg_text_is_escaped():
         assert any(hostile in (e.text or "") for e in root.iter())
 
 
-# The first explanation in a worker imports shap and unpickles the forest. Measured on real gunicorn (the
-# repository's gunicorn.conf.py, 2 workers): the app as served, plus GET /explain if the app does not have it yet.
-APP_WITH_EXPLAIN = textwrap.dedent(
-    """
-    from flask import jsonify, request
-
-    from boston_app.app import app
-    from boston_app.explain import Explainer
-    from boston_app.model import load_model
-
-    if not any(rule.rule == "/explain" for rule in app.url_map.iter_rules()):
-        _explainer = Explainer(load_model())
-
-        @app.get("/explain")
-        def explain():
-            features = _explainer.model.card["features"]
-            values = [float(request.args.get(f["name"], f["median"])) for f in features]
-            base, contributions = _explainer.explain(values)
-            return jsonify(base=base, contributions=contributions)
-    """
-)
-
-
 def shap_loaded(pid):
     """Whether process `pid` has shap's compiled extension mapped (it imported shap)."""
     return "/shap/" in Path(f"/proc/{pid}/maps").read_text()
@@ -204,57 +178,28 @@ def total_pss_mib(master, workers):
 
 
 @pytest.mark.slow
-def test_memory_and_cold_start_with_explanations(tmp_path, report):
-    (tmp_path / "app_with_explain.py").write_text(APP_WITH_EXPLAIN)
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2"}
-    env["PYTHONPATH"] = f"{tmp_path}:{env.get('PYTHONPATH', '')}"
-    log = open(tmp_path / "gunicorn.log", "w+")
-    url = f"http://127.0.0.1:{port}"
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "app_with_explain:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+def test_memory_and_cold_start_with_explanations(report):
+    """The first explanation in a worker unpickles the forest and loads shap's TreeSHAP. Measured on real gunicorn
+    (the repository's gunicorn.conf.py, 2 workers)."""
+    server = start_server()
     try:
-        boot = wait_for_health(proc, url, started)
-        workers = wait_for_workers(proc.pid, 2)
-        wait_until_ready(lambda: (tmp_path / "gunicorn.log").read_text(), 2)
+        workers = children(server.proc.pid)
         query = "&".join(f"{k}={v}" for k, v in LECTURE_HOUSE.items())
         for _ in range(20):
-            assert requests.get(f"{url}/predict?{query}", timeout=10).status_code == 200
+            assert server.get(f"/predict?{query}").status_code == 200
         assert not any(shap_loaded(p) for p in workers), "/predict must not load shap"
-        before = total_pss_mib(proc.pid, workers)
-        first, warm = first_explanations(url, query, workers)
-        after = total_pss_mib(proc.pid, workers)
+        before = total_pss_mib(server.proc.pid, workers)
+        first, warm = first_explanations(server.url, query, workers)
+        after = total_pss_mib(server.proc.pid, workers)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
-        log.close()
-    report(f"cold start: {boot:.1f} s to the first GET /health = 200 (gunicorn, 2 workers)")
+        stop_server(server)
+    report(f"cold start: {server.boot:.1f} s to the first GET /health = 200 (gunicorn, 2 workers)")
     report(
         f"first explanation in each worker (unpickles the forest, loads shap's TreeSHAP): "
         f"{', '.join(f'{s * 1000:.0f}' for s in first)} ms; later ones: {warm * 1000:.1f} ms (median)"
     )
     report(f"PSS master + 2 workers: {before:.0f} MiB before explanations, {after:.0f} MiB after (budget 450)")
     assert after < HEROKU_MEMORY_BUDGET
-
-
-def wait_for_health(proc, url, started, timeout=30):
-    """Seconds from `started` to the first GET /health = 200."""
-    while time.monotonic() - started < timeout:
-        assert proc.poll() is None, f"gunicorn exited with {proc.returncode}"
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                return time.monotonic() - started
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"no GET /health = 200 within {timeout} s")
 
 
 def first_explanations(url, query, workers, tries=200):

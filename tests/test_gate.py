@@ -16,7 +16,7 @@ from boston_app import gate as gate_module
 from boston_app.app import create_app
 from boston_app.gate import GateRefused, gate, swap_in
 from boston_app.model import load_model
-from conftest import need
+from conftest import need, refuse_in_fast_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_DIR = ROOT / "model"
@@ -49,6 +49,7 @@ def model_copy(tmp_path):
 def make_gate(model_dir, candidate):
     """`make gate` on `model_dir`, as the CI workflow runs it (setup taken as done: -o)."""
     need("make", "make gate is the CI workflow's command")
+    refuse_in_fast_loop("make gate (the lesson's notebook, through papermill)")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     for name in ["GATE_OUTPUT", "MAKEFLAGS", "MAKELEVEL"]:
         env.pop(name, None)
@@ -62,6 +63,7 @@ def served(model_dir):
     return create_app({"MODEL_DIR": model_dir}).test_client().get(HOUSE).json
 
 
+@pytest.mark.slow  # make gate runs the lesson's notebook (papermill): a candidate that passes
 def test_make_gate_promotes_a_candidate_that_does_not_regress(model_copy):
     committed = load_model(MODEL_DIR).card
     run = make_gate(model_copy, "next_month")
@@ -86,6 +88,7 @@ def test_make_gate_promotes_a_candidate_that_does_not_regress(model_copy):
     assert oct(model_copy.stat().st_mode) == oct(MODEL_DIR.stat().st_mode)
 
 
+@pytest.mark.slow  # make gate runs the lesson's notebook again, with a candidate that fails: another parameter
 def test_make_gate_refuses_a_worse_candidate_and_leaves_the_folder_untouched(model_copy):
     before = snapshot(model_copy)
     answer = served(model_copy)

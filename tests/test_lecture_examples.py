@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from conftest import BIN, ROOT, start_server, stop_server
+
 # The lecture's two URLs, verbatim; only the host and port are the test server's.
 LECTURE_URLS = [
     "http://127.0.0.1:3000/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5",
@@ -112,43 +114,19 @@ def test_the_lectures_get_url_typed_into_a_browser(browser, live_server, url):
         page.close()
 
 
+@pytest.mark.slow
 def test_flask_run_serves_the_app_as_the_lecture_runs_it():
     """The lecture checks its app with `flask run`; `flask --app boston_app.app run` serves the same app
     (Flask's development server, for trying things out; gunicorn serves it for real)."""
-    import os
-    import sys
-    import time
-    from pathlib import Path
-
-    from conftest import ROOT, free_port
-
-    port = free_port()
-    flask = Path(sys.executable).parent / "flask"
-    env = {k: v for k, v in os.environ.items() if k not in ("FLASK_DEBUG", "FLASK_APP")}
-    proc = subprocess.Popen(
-        [str(flask), "--app", "boston_app.app", "run", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    flask = [str(BIN / "flask"), "--app", "boston_app.app", "run", "--host", "127.0.0.1"]
+    # Not whatever the shell running the tests set; one process, no gunicorn workers to wait for.
+    env = {"FLASK_DEBUG": "", "FLASK_APP": "", "WEB_CONCURRENCY": ""}
+    # start_server picks a free port and passes it in PORT; `flask run` takes it as --port.
+    server = start_server(env=env, command=["sh", "-c", 'exec "$@" --port "$PORT"', "flask", *flask])
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.stdout.read()
-            try:
-                if requests.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "flask run did not answer /health within 30 s"
-            time.sleep(0.1)
-        r = requests.get(url + "/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5", timeout=10)
+        r = server.get("/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5")
         assert r.status_code == 200 and r.json()["message"].startswith(LECTURE_SENTENCE)
         features = json.loads((ROOT / "model" / "model.json").read_text())["features"]
-        assert requests.get(url + "/", timeout=10).text.count('type="number"') == len(features)
+        assert server.get("/").text.count('type="number"') == len(features)
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop_server(server)

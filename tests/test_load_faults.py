@@ -596,15 +596,3 @@ def _health(url):
         requests.Timeout,
     ):  # not listening yet, or workers still booting on a busy machine
         return None
-
-
-def test_health_is_503_in_an_app_without_a_model():
-    from flask import Flask
-
-    from boston_app import api
-
-    bare = Flask("no_model")
-    bare.register_blueprint(api.bp)
-    r = bare.test_client().get("/health")
-    assert r.status_code == 503
-    assert r.json == {"error": {"message": "model not loaded", "fields": {}}}

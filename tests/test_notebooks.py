@@ -1,14 +1,15 @@
-"""The notebooks as tests: papermill runs each one headless, in order, as a learner would; training also runs with
-another parameter set; and training again with the defaults reproduces the committed model byte for byte.
-(nbval, configured in pytest.ini, separately checks every stored output against what the code prints today.)
+"""The notebooks as tests, each executed once a run. nbval (pytest.ini) runs every notebook top to bottom in the
+kernel a learner uses and compares each stored output with what the code prints today: that run is the one that
+counts, and it fails on any error. This file adds what nbval cannot see:
 
-With BOSTON_EXECUTED_NOTEBOOKS set to a folder (outside the working tree: `make test` fails if the tree changes),
-every notebook papermill executes here is also copied there, failed runs included, so that the outputs of each run
-can be read afterwards; the CI workflow uploads that folder. Unset (the default), nothing is kept."""
+- training with another parameter set (the lecture's four features): papermill runs 01_train again, because other
+  parameters are the point of that test;
+- training with the defaults reproduces the committed model byte for byte: nbval's own run of 01_train wrote its
+  model to BOSTON_TRAIN_OUTPUT (conftest.py), and the test compares those files, so the notebook is not trained twice.
+"""
 
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -18,43 +19,18 @@ import pytest
 
 from boston_app.app import create_app
 from boston_app.model import load_model
+from conftest import ROOT, refuse_in_fast_loop
 
-ROOT = Path(__file__).resolve().parent.parent
 NBS = ROOT / "nbs"
-NOTEBOOKS = [NBS / "index.ipynb"] + sorted(NBS.glob("[0-9][0-9]_*.ipynb"))
-
-
-def keep(executed):
-    """Copy the executed notebook `executed` to the folder BOSTON_EXECUTED_NOTEBOOKS names, if it is set."""
-    folder = os.environ.get("BOSTON_EXECUTED_NOTEBOOKS")
-    if folder and executed.exists():
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(executed, Path(folder) / executed.name)
+MODEL_FILES = ["model.pkl", "model.onnx", "model.json"]
 
 
 def run(nb, out, **parameters):
-    try:
-        return pm.execute_notebook(
-            str(nb),
-            str(out),
-            parameters=parameters,
-            cwd=str(NBS),
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-        )
-    finally:  # papermill writes the notebook, with the failing cell's error, before it raises
-        keep(Path(out))
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom_with_default_parameters(nb, tmp_path):
-    # The training notebook writes its model files to a temporary folder, never over the committed ones.
-    parameters = {"output_dir": str(tmp_path / "model")} if nb.name == "01_train.ipynb" else {}
-    executed = run(nb, tmp_path / nb.name, **parameters)
-    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
+    """papermill: execute notebook `nb` into `out` with `parameters`, as `make retrain` and `make gate` do."""
+    refuse_in_fast_loop(f"the notebook {nb.name}")
+    return pm.execute_notebook(
+        str(nb), str(out), parameters=parameters, cwd=str(NBS), kernel_name="python3", progress_bar=False
+    )
 
 
 def test_training_notebook_has_a_papermill_parameters_cell():
@@ -87,15 +63,27 @@ def test_training_with_the_lectures_four_features_gives_a_model_the_service_serv
     assert client.get("/predict?CRIM=0.0006&LSTAT=5").status_code == 400  # not a feature of this model
 
 
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """The folder 01_train wrote with its default parameters in this run: nbval's run of the notebook wrote it to
+    BOSTON_TRAIN_OUTPUT (this test is ordered after the notebooks). When nbval did not run the notebook (this file
+    run on its own), papermill trains once here, into a temporary folder."""
+    folder = Path(os.environ["BOSTON_TRAIN_OUTPUT"])
+    if not all((folder / name).exists() for name in MODEL_FILES):
+        folder = tmp_path_factory.mktemp("trained") / "model"
+        run(NBS / "01_train.ipynb", folder.parent / "01_train.ipynb", output_dir=str(folder))
+    return folder
+
+
 @pytest.mark.slow
-def test_training_again_reproduces_the_committed_model_byte_for_byte(tmp_path):
+@pytest.mark.after_notebooks
+def test_training_again_reproduces_the_committed_model_byte_for_byte(trained):
     """A fresh retrain, in a temporary folder, against the committed files, which no test writes. The model files
     match byte for byte; the card matches in everything but the Python that trained it (it records the minor
     version, and the suite runs on every Python a learner has)."""
-    run(NBS / "01_train.ipynb", tmp_path / "01_train_reproduce.ipynb", output_dir=str(tmp_path / "model"))
     for name in ["model.pkl", "model.onnx"]:
-        assert (tmp_path / "model" / name).read_bytes() == (ROOT / "model" / name).read_bytes(), name
-    fresh_text = (tmp_path / "model" / "model.json").read_text()
+        assert (trained / name).read_bytes() == (ROOT / "model" / name).read_bytes(), name
+    fresh_text = (trained / "model.json").read_text()
     committed_text = (ROOT / "model" / "model.json").read_text()
     fresh, committed = json.loads(fresh_text), json.loads(committed_text)
     here = "{}.{}".format(*sys.version_info[:2])
