@@ -158,6 +158,8 @@ def dyno(shipped, tmp_path_factory):
 
 def test_boots_within_heroku_limit(dyno, report):
     report(f"start to first 200: {dyno.first_200:.1f} s (Procfile web command to GET /health = 200; limit 60 s)")
+    # Heroku's own limit, not a speed goal: measured 1-3 s from start to first 200 on this 2-core machine under the
+    # full suite, so 60 s leaves a margin of 20x and fails only if start-up is broken or the machine is stalled.
     assert dyno.first_200 < HEROKU_BOOT_LIMIT
     assert dyno.get("/health").json()["status"] == "ok"
 
@@ -364,6 +366,8 @@ def test_graceful_shutdown(dyno, report):
         f"connection closed after {idle_closed:.1f} s"
     )
     assert returncode == 0, dyno.stderr()
-    assert idle_closed < 2  # not after keepalive (95 s) or graceful_timeout (25 s)
-    assert took < 5
+    # What these tell apart is a close at once (measured 0.0-0.2 s from SIGTERM) from one after keepalive (95 s) or
+    # graceful_timeout (25 s): 2 s and 5 s sit far from both, so a busy 2-core machine's delays of a second or so pass.
+    assert idle_closed < 2
+    assert took < 5  # SIGTERM to the master's exit, with one 1,000-row batch to finish (measured 0.3-1.5 s)
     assert "Shutting down: Master" in dyno.stderr()

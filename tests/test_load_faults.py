@@ -328,6 +328,7 @@ def test_worker_sigkilled_under_load_is_replaced_and_service_answers_within_2s()
     try:
         (victim,) = workers(server)
         load = Load(server.url, make_requests(seed=1), 8, seconds=6, max_requests=20_000).start()
+        # A deadline, not a measurement: 50 answers take about 0.1 s; 5 s only bounds a test that would hang.
         assert wait_for(lambda: load.statuses[200] >= 50, 5), "no load before the kill"
         killed_at = time.monotonic()
         os.kill(victim, signal.SIGKILL)
@@ -343,6 +344,9 @@ def test_worker_sigkilled_under_load_is_replaced_and_service_answers_within_2s()
         f"{first_ok_after - killed_at:.3f} s; {load.total} requests, {len(load.errors)} connection errors"
     )
     assert replaced, "no new worker"
+    # From the kill to the first 200: the master notices within its 1 s loop and forks a worker that is ready in
+    # 0.2-0.6 s (measured here under the suite). 2 s is the promise; a service that did not replace the
+    # worker would answer nothing for the whole 6 s of load, so the bound separates the two with over 1 s to spare.
     assert first_ok_after is not None and first_ok_after - killed_at < 2.0
     assert not [s for s in load.statuses if s >= 500], load.statuses
     assert load.wrong == [], load.wrong

@@ -101,6 +101,9 @@ def test_held_connections_neither_stop_the_service_nor_stay_open(server, shape):
     sent = time.monotonic()
     try:
         waits = [health_seconds(server.url) for _ in range(5)]  # while all 64 are held
+        # The worker model's promise: held connections never stop the service. /health takes 4-8 ms with 64 held;
+        # a worker blocked by them would make it wait keepalive (5 s) or more. 1 s is over 100x the measured time and
+        # well under the failure, so scheduling delays on a busy 2-core machine do not reach it.
         assert max(waits) < 1, waits
 
         closed, answers = [], []
@@ -120,6 +123,8 @@ def test_held_connections_neither_stop_the_service_nor_stay_open(server, shape):
             s.close()
     assert None not in closed, f"{closed.count(None)} of {HELD} connections still open"
     low, high = CLOSED_BETWEEN[shape]
+    # Closed on time: not before its stated time less 0.5 s (a close that early would be another timer), and not
+    # after it plus SLACK (2.5 s), the most a busy 2-core machine has been seen to delay a close (up to 1.2 s).
     assert low <= min(closed) and max(closed) <= high, (min(closed), max(closed), (low, high))
     if shape == "body-shorter-than-content-length":
         for data in answers:  # the app answered the stalled body, in its error shape, naming the field
@@ -130,7 +135,7 @@ def test_held_connections_neither_stop_the_service_nor_stay_open(server, shape):
         assert all(data.startswith(b"HTTP/1.1 200 ") for data in answers)  # it was answered, then dropped
     else:
         assert set(answers) == {b""}  # closed without a word: there was no request to answer
-    assert health_seconds(server.url) < 1
+    assert health_seconds(server.url) < 1  # the same bound as above, after the 64 are gone
 
 
 def read_response(sock):
@@ -190,7 +195,7 @@ def test_idle_keep_alive_connection_closed_after_keepalive(server):
         answered = time.monotonic()
         assert read_until_closed(sock, KEEPALIVE + SLACK + 5) == b""
         idle = time.monotonic() - answered
-    assert KEEPALIVE - 0.5 <= idle <= KEEPALIVE + SLACK, idle
+    assert KEEPALIVE - 0.5 <= idle <= KEEPALIVE + SLACK, idle  # the margins of CLOSED_BETWEEN, for the same reason
 
 
 def test_keepalive_fits_herokus_router():
