@@ -1,15 +1,10 @@
 """The self-checks of 00_data's exercises: the placeholder is "not yet", a right answer passes, a plausible
 wrong one is refused. The reference solutions live here, not in the notebook."""
 
-import sys
-from pathlib import Path
-
 import numpy as np
+from exercises.lesson_00 import check_1, check_2, check_3
 
 from boston_app.data import FEATURE_NAMES
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nbs"))  # the lessons' `exercises` package
-from exercises.lesson_00 import check_1, check_2, check_3  # noqa: E402
 
 PASS = "Exercise {}: PASS"
 

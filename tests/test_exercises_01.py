@@ -3,18 +3,14 @@ wrong one is refused. The reference solutions live here, not in the notebook. No
 repository: the model of exercise 3 goes to a temporary folder."""
 
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
+from exercises.lesson_01 import check_1, check_2, check_3
 from sklearn.model_selection import train_test_split
 
 from boston_app.data import load_boston
 from boston_app.train import evaluate, save_model, select_features, train_forest
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "nbs"))  # the lessons' `exercises` package
-from exercises.lesson_01 import check_1, check_2, check_3  # noqa: E402
+from conftest import ROOT
 
 PASS = "Exercise {}: PASS"
 FOUR = ["CRIM", "RM", "AGE", "DIS"]

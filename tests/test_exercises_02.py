@@ -1,14 +1,10 @@
 """The self-checks of 02_model_file's exercises: the placeholder is "not yet", a right answer passes, a plausible
 wrong one is refused. The reference solutions live here, not in the notebook."""
 
-import sys
-from pathlib import Path
+from exercises.lesson_02 import check_1, check_2
 
 from boston_app.model import ModelError, load_model
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "nbs"))  # the lessons' `exercises` package
-from exercises.lesson_02 import check_1, check_2  # noqa: E402
+from conftest import ROOT
 
 PASS = "Exercise {}: PASS"
 

@@ -1,14 +1,9 @@
 """03_validation's exercise checks: the placeholder is "not yet", a right answer passes, a wrong one does not."""
 
-import sys
-from pathlib import Path
+from exercises.lesson_03 import check_1, check_2, check_3
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nbs"))
-
-from exercises.lesson_03 import check_1, check_2, check_3  # noqa: E402
-
-from boston_app.model import default_model_dir, read_card  # noqa: E402
-from boston_app.validation import Schema, ValidationError, to_number, validate_row  # noqa: E402
+from boston_app.model import default_model_dir, read_card
+from boston_app.validation import Schema, ValidationError, to_number, validate_row
 
 SCHEMA = Schema.from_card(read_card(default_model_dir()))
 

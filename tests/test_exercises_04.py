@@ -1,17 +1,11 @@
 """04_query_endpoint's exercise checks: the placeholder is "not yet", a right answer passes, a wrong one does not."""
 
-import sys
-from pathlib import Path
-
 import flask
+from exercises.lesson_04 import LECTURE_URL, check_1, check_2, served_client
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nbs"))
-
-from exercises.lesson_04 import LECTURE_URL, check_1, check_2, served_client  # noqa: E402
-
-from boston_app.api import error  # noqa: E402
-from boston_app.model import load_model  # noqa: E402
-from boston_app.validation import to_number  # noqa: E402
+from boston_app.api import error
+from boston_app.model import load_model
+from boston_app.validation import to_number
 
 FOUR = ["CRIM", "RM", "AGE", "DIS"]
 

@@ -2,15 +2,10 @@
 not. The reference solutions live here, not in the notebook."""
 
 import re
-import sys
 from html import unescape
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nbs"))
-
-from exercises.lesson_05 import LECTURE_HOUSE, check_1, check_2, check_3, client  # noqa: E402
+from exercises.lesson_05 import LECTURE_HOUSE, check_1, check_2, check_3, client
 
 NOT_YET = re.compile(r"Exercise \d: not yet: .+")
 

@@ -2,16 +2,11 @@
 not. The reference solutions live here, not in the notebook."""
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
+from exercises.lesson_06 import check_1, check_2, check_3
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nbs"))
-
-from exercises.lesson_06 import check_1, check_2, check_3  # noqa: E402
-
-from boston_app.app import ConfigError, load_config  # noqa: E402
+from boston_app.app import ConfigError, load_config
 
 NOT_YET = re.compile(r"Exercise \d: not yet: .+")
 

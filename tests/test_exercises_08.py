@@ -2,12 +2,8 @@
 is 'not yet'. The reference solutions live here, not in the notebook."""
 
 import re
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nbs"))
-
-from exercises.lesson_08 import check_1, check_2, check_3  # noqa: E402
+from exercises.lesson_08 import check_1, check_2, check_3
 
 
 def placeholder(*args):

@@ -1,14 +1,8 @@
 """10_speed's self-checks: the untouched placeholder is "not yet", a reference answer passes, a plausible wrong one
 does not."""
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "nbs"))
-
-from exercises.lesson_10 import check_1, check_2, check_3  # noqa: E402
+from exercises.lesson_10 import check_1, check_2, check_3
 
 
 def not_yet(line, number):

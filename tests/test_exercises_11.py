@@ -3,18 +3,14 @@ wrong one is refused. The reference solutions live here, not in the notebook. Ev
 a temporary folder, never on the committed one."""
 
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
+from exercises.lesson_11 import check_1, check_2, check_3
 
 from boston_app.gate import GateRefused, gate, held_out_split, train_candidate
 from boston_app.model import read_card
 from boston_app.train import evaluate
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "nbs"))  # the lessons' `exercises` package
-from exercises.lesson_11 import check_1, check_2, check_3  # noqa: E402
+from conftest import ROOT
 
 PASS = "Exercise {}: PASS"
 

@@ -1,16 +1,10 @@
 """Lesson 12's self-checks: the placeholder is "not yet", a reference solution passes, a wrong answer does not."""
 
-import sys
-from pathlib import Path
-
 import pytest
+from exercises.lesson_12 import LECTURE_HOUSE, check_1, check_2, check_3
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "nbs"))  # the lessons' `exercises` package
-from exercises.lesson_12 import LECTURE_HOUSE, check_1, check_2, check_3  # noqa: E402
-
-from boston_app.explain import Explainer, price_interval, what_if  # noqa: E402
-from boston_app.model import load_model  # noqa: E402
+from boston_app.explain import Explainer, price_interval, what_if
+from boston_app.model import load_model
 
 PASS = "Exercise {}: PASS"
 
