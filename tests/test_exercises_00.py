@@ -2,25 +2,20 @@
 wrong one is refused. The reference solutions live here, not in the notebook."""
 
 import numpy as np
+from exercises import is_not_yet, passed
 from exercises.lesson_00 import check_1, check_2, check_3
 
 from boston_app.data import FEATURE_NAMES
 
-PASS = "Exercise {}: PASS"
-
-
-def not_yet(line, n):
-    return line.startswith(f"Exercise {n}: not yet: ")
-
 
 def test_exercise_1_counts_the_capped_tracts():
-    assert not_yet(check_1(None), 1)
-    assert check_1(16) == PASS.format(1)
-    assert check_1(np.int64(16)) == PASS.format(1)
-    assert not_yet(check_1(50), 1)  # the cap, not the count
-    assert not_yet(check_1(15), 1)
-    assert not_yet(check_1(16.0), 1)  # a whole number is asked for
-    assert not_yet(check_1(True), 1)
+    assert is_not_yet(check_1(None), 1)
+    assert check_1(16) == passed(1)
+    assert check_1(np.int64(16)) == passed(1)
+    assert is_not_yet(check_1(50), 1)  # the cap, not the count
+    assert is_not_yet(check_1(15), 1)
+    assert is_not_yet(check_1(16.0), 1)  # a whole number is asked for
+    assert is_not_yet(check_1(True), 1)
 
 
 def column(X, name):
@@ -28,10 +23,10 @@ def column(X, name):
 
 
 def test_exercise_2_finds_a_column_by_name():
-    assert not_yet(check_2(lambda X, name: None), 2)
-    assert check_2(column) == PASS.format(2)
-    assert not_yet(check_2(lambda X, name: X[FEATURE_NAMES.index(name)]), 2)  # a row, not a column
-    assert not_yet(check_2(lambda X, name: X[:, FEATURE_NAMES.index(name) + 1]), 2)  # off by one
+    assert is_not_yet(check_2(lambda X, name: None), 2)
+    assert check_2(column) == passed(2)
+    assert is_not_yet(check_2(lambda X, name: X[FEATURE_NAMES.index(name)]), 2)  # a row, not a column
+    assert is_not_yet(check_2(lambda X, name: X[:, FEATURE_NAMES.index(name) + 1]), 2)  # off by one
 
 
 def allowed(f, value):
@@ -52,7 +47,7 @@ def half_open(f, value):
 
 
 def test_exercise_3_follows_closed_domains():
-    assert not_yet(check_3(lambda f, value: None), 3)
-    assert check_3(allowed) == PASS.format(3)
-    assert not_yet(check_3(half_open), 3)
-    assert not_yet(check_3(lambda f, value: f.low <= value), 3)  # ignores the upper end and the choices
+    assert is_not_yet(check_3(lambda f, value: None), 3)
+    assert check_3(allowed) == passed(3)
+    assert is_not_yet(check_3(half_open), 3)
+    assert is_not_yet(check_3(lambda f, value: f.low <= value), 3)  # ignores the upper end and the choices

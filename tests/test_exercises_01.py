@@ -5,6 +5,7 @@ repository: the model of exercise 3 goes to a temporary folder."""
 import shutil
 
 import pytest
+from exercises import is_not_yet, passed
 from exercises.lesson_01 import check_1, check_2, check_3
 from sklearn.model_selection import train_test_split
 
@@ -12,20 +13,15 @@ from boston_app.data import load_boston
 from boston_app.train import evaluate, save_model, select_features, train_forest
 from conftest import ROOT
 
-PASS = "Exercise {}: PASS"
 FOUR = ["CRIM", "RM", "AGE", "DIS"]
 
 
-def not_yet(line, n):
-    return line.startswith(f"Exercise {n}: not yet: ")
-
-
 def test_exercise_1_counts_the_features_that_pass_90_percent():
-    assert not_yet(check_1(None), 1)
-    assert check_1(4) == PASS.format(1)  # RM, LSTAT, DIS, CRIM: 0.912
-    assert not_yet(check_1(3), 1)  # 0.874: not yet over 0.9
-    assert not_yet(check_1(2), 1)
-    assert not_yet(check_1(0.616), 1)  # the lecture's share, not a count
+    assert is_not_yet(check_1(None), 1)
+    assert check_1(4) == passed(1)  # RM, LSTAT, DIS, CRIM: 0.912
+    assert is_not_yet(check_1(3), 1)  # 0.874: not yet over 0.9
+    assert is_not_yet(check_1(2), 1)
+    assert is_not_yet(check_1(0.616), 1)  # the lecture's share, not a count
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +35,11 @@ def four_feature_forest():
 
 def test_exercise_2_is_the_four_feature_r2(four_feature_forest):
     metrics = four_feature_forest[3]
-    assert not_yet(check_2(None), 2)
-    assert check_2(metrics["r2"]) == PASS.format(2)
-    assert not_yet(check_2(0.893), 2)  # the 13-feature forest
-    assert not_yet(check_2(metrics["r2"] + 0.05), 2)  # another split or seed
-    assert not_yet(check_2("0.67"), 2)
+    assert is_not_yet(check_2(None), 2)
+    assert check_2(metrics["r2"]) == passed(2)
+    assert is_not_yet(check_2(0.893), 2)  # the 13-feature forest
+    assert is_not_yet(check_2(metrics["r2"] + 0.05), 2)  # another split or seed
+    assert is_not_yet(check_2("0.67"), 2)
 
 
 # A card's 90% range, as `calibrate` gives it (the checks only need a valid one).
@@ -55,10 +51,10 @@ def test_exercise_3_is_a_verified_four_feature_model_outside_the_repository(four
     params = dict(features=FOUR, n_estimators=20, random_state=42, test_size=0.2)
     folder = tmp_path / "model4"
     save_model(forest, folder, feats4, X_train, metrics, params, INTERVAL)
-    assert not_yet(check_3(None), 3)
-    assert check_3(str(folder)) == PASS.format(3)
-    assert not_yet(check_3(ROOT / "model"), 3)  # the committed model: never the place for an exercise
-    assert not_yet(check_3(tmp_path / "nothing-here"), 3)
+    assert is_not_yet(check_3(None), 3)
+    assert check_3(str(folder)) == passed(3)
+    assert is_not_yet(check_3(ROOT / "model"), 3)  # the committed model: never the place for an exercise
+    assert is_not_yet(check_3(tmp_path / "nothing-here"), 3)
     tampered = tmp_path / "tampered"
     shutil.copytree(folder, tampered)
     data = bytearray((tampered / "model.onnx").read_bytes())
@@ -74,4 +70,4 @@ def test_exercise_3_refuses_a_model_on_other_features(tmp_path):
     metrics = dict(r2=0.0, rmse=0.0, mae=0.0, n_test=0, unit="$1000s")
     save_model(forest, tmp_path, feats, X, metrics, params={}, interval=INTERVAL)
     line = check_3(tmp_path)
-    assert not_yet(line, 3) and "expected ['CRIM', 'RM', 'AGE', 'DIS']" in line
+    assert is_not_yet(line, 3) and "expected ['CRIM', 'RM', 'AGE', 'DIS']" in line

@@ -1,16 +1,11 @@
 """The self-checks of 02_model_file's exercises: the placeholder is "not yet", a right answer passes, a plausible
 wrong one is refused. The reference solutions live here, not in the notebook."""
 
+from exercises import is_not_yet, passed
 from exercises.lesson_02 import check_1, check_2
 
 from boston_app.model import ModelError, load_model
 from conftest import ROOT
-
-PASS = "Exercise {}: PASS"
-
-
-def not_yet(line, n):
-    return line.startswith(f"Exercise {n}: not yet: ")
 
 
 def is_trusted(model_dir):
@@ -22,10 +17,10 @@ def is_trusted(model_dir):
 
 
 def test_exercise_1_trusts_only_the_model_training_wrote():
-    assert not_yet(check_1(lambda model_dir: None), 1)
-    assert check_1(is_trusted) == PASS.format(1)
-    assert not_yet(check_1(lambda model_dir: True), 1)  # trusts anything
-    assert not_yet(check_1(lambda model_dir: (model_dir / "model.json").exists()), 1)  # a card is not enough
+    assert is_not_yet(check_1(lambda model_dir: None), 1)
+    assert check_1(is_trusted) == passed(1)
+    assert is_not_yet(check_1(lambda model_dir: True), 1)  # trusts anything
+    assert is_not_yet(check_1(lambda model_dir: (model_dir / "model.json").exists()), 1)  # a card is not enough
     assert "catch it" in check_1(lambda model_dir: load_model(model_dir) is not None)  # lets ModelError out
 
 
@@ -40,9 +35,9 @@ def lecture_house_usd():
 def test_exercise_2_is_the_lecture_house_in_dollars():
     price = lecture_house_usd()
     assert 21_000 < price < 22_500  # the README's example answers $21,722
-    assert not_yet(check_2(None), 2)
-    assert check_2(price) == PASS.format(2)
-    assert check_2(round(price)) == PASS.format(2)
+    assert is_not_yet(check_2(None), 2)
+    assert check_2(price) == passed(2)
+    assert check_2(round(price)) == passed(2)
     assert "in $1000s" in check_2(price / 1000)  # MEDV's unit, not dollars
-    assert not_yet(check_2(price + 500), 2)  # another row, e.g. zeros instead of medians
-    assert not_yet(check_2("21722"), 2)
+    assert is_not_yet(check_2(price + 500), 2)  # another row, e.g. zeros instead of medians
+    assert is_not_yet(check_2("21722"), 2)

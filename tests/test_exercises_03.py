@@ -1,19 +1,12 @@
 """03_validation's exercise checks: the placeholder is "not yet", a right answer passes, a wrong one does not."""
 
+from exercises import is_not_yet, passed
 from exercises.lesson_03 import check_1, check_2, check_3
 
 from boston_app.model import default_model_dir, read_card
 from boston_app.validation import Schema, ValidationError, to_number, validate_row
 
 SCHEMA = Schema.from_card(read_card(default_model_dir()))
-
-
-def passes(line, n):
-    return line == f"Exercise {n}: PASS"
-
-
-def not_yet(line, n):
-    return line.startswith(f"Exercise {n}: not yet: ")
 
 
 # Reference solutions (kept here, not in the notebook).
@@ -43,22 +36,22 @@ def valid_rows(schema, instances):
 
 
 def test_check_1():
-    assert not_yet(check_1(None), 1)
-    assert passes(check_1(answer_1()), 1)
-    assert not_yet(check_1(("CRIM", 0.00632)), 1)  # the whole data set's minimum, not the training split's
-    assert not_yet(check_1(("RM", 3.863)), 1)
-    assert not_yet(check_1("CRIM"), 1)
+    assert is_not_yet(check_1(None), 1)
+    assert check_1(answer_1()) == passed(1)
+    assert is_not_yet(check_1(("CRIM", 0.00632)), 1)  # the whole data set's minimum, not the training split's
+    assert is_not_yet(check_1(("RM", 3.863)), 1)
+    assert is_not_yet(check_1("CRIM"), 1)
 
 
 def test_check_2():
-    assert not_yet(check_2(lambda value: None), 2)
-    assert passes(check_2(to_number_comma), 2)
-    assert not_yet(check_2(lambda value: float(str(value).replace(",", "."))), 2)  # lets 'nan' through
-    assert not_yet(check_2(to_number), 2)  # no comma
+    assert is_not_yet(check_2(lambda value: None), 2)
+    assert check_2(to_number_comma) == passed(2)
+    assert is_not_yet(check_2(lambda value: float(str(value).replace(",", "."))), 2)  # lets 'nan' through
+    assert is_not_yet(check_2(to_number), 2)  # no comma
 
 
 def test_check_3():
-    assert not_yet(check_3(lambda schema, instances: None), 3)
-    assert passes(check_3(valid_rows), 3)
+    assert is_not_yet(check_3(lambda schema, instances: None), 3)
+    assert check_3(valid_rows) == passed(3)
     dicts = lambda schema, instances: [i for i, r in enumerate(instances) if isinstance(r, dict)]
-    assert not_yet(check_3(dicts), 3)  # not validated
+    assert is_not_yet(check_3(dicts), 3)  # not validated

@@ -1,16 +1,11 @@
 """Lesson 12's self-checks: the placeholder is "not yet", a reference solution passes, a wrong answer does not."""
 
 import pytest
+from exercises import is_not_yet, passed
 from exercises.lesson_12 import LECTURE_HOUSE, check_1, check_2, check_3
 
 from boston_app.explain import Explainer, price_interval, what_if
 from boston_app.model import load_model
-
-PASS = "Exercise {}: PASS"
-
-
-def not_yet(line, number):
-    return line.startswith(f"Exercise {number}: not yet: ")
 
 
 @pytest.fixture(scope="module")
@@ -26,28 +21,28 @@ def test_exercise_1_is_the_width_in_dollars(model_and_house):
     model, house = model_and_house
     interval = price_interval(float(model.predict([house])[0]), model.card)
     answer = interval["high_usd"] - interval["low_usd"]
-    assert not_yet(check_1(None), 1)
-    assert check_1(answer) == PASS.format(1)
-    assert not_yet(check_1(answer / 2), 1)  # the half-width
-    assert not_yet(check_1(answer / 1000), 1)  # in $1000s
-    assert not_yet(check_1("9778"), 1)
+    assert is_not_yet(check_1(None), 1)
+    assert check_1(answer) == passed(1)
+    assert is_not_yet(check_1(answer / 2), 1)  # the half-width
+    assert is_not_yet(check_1(answer / 1000), 1)  # in $1000s
+    assert is_not_yet(check_1("9778"), 1)
 
 
 def test_exercise_2_is_the_most_negative_contribution(model_and_house):
     model, house = model_and_house
     _, contributions = Explainer(model).explain(house)
     answer = model.features[contributions.index(min(contributions))]
-    assert not_yet(check_2(None), 2)
-    assert check_2(answer) == PASS.format(2)
+    assert is_not_yet(check_2(None), 2)
+    assert check_2(answer) == passed(2)
     largest_up = model.features[contributions.index(max(contributions))]
-    assert not_yet(check_2(largest_up), 2)
-    assert not_yet(check_2("rooms"), 2)
+    assert is_not_yet(check_2(largest_up), 2)
+    assert is_not_yet(check_2("rooms"), 2)
 
 
 def test_exercise_3_is_the_last_point_of_the_lstat_curve(model_and_house):
     model, house = model_and_house
     _, ys = what_if(model, house, model.features.index("LSTAT"))
-    assert not_yet(check_3(None), 3)
-    assert check_3(ys[-1] * 1000) == PASS.format(3)
-    assert not_yet(check_3(ys[-1]), 3)  # in $1000s
-    assert not_yet(check_3(ys[0] * 1000), 3)  # the bottom of the range
+    assert is_not_yet(check_3(None), 3)
+    assert check_3(ys[-1] * 1000) == passed(3)
+    assert is_not_yet(check_3(ys[-1]), 3)  # in $1000s
+    assert is_not_yet(check_3(ys[0] * 1000), 3)  # the bottom of the range

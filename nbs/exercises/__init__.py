@@ -1,18 +1,34 @@
 """Self-checks for the lessons' exercises: one module a lesson (`lesson_03.py` for 03_validation).
 
-Each `check_N(answer)` returns one line: `Exercise N: PASS`, or `Exercise N: not yet: <what is
-missing>`. A lesson's check cell prints it; `tests/test_exercises_NN.py` proves that each check
-passes a right answer and refuses a wrong one.
+Each `check_N(answer)` returns a line: `Exercise N: PASS`, or `Exercise N: not yet: <what is
+missing>` (lessons 07 and 08 then quote, on the lines below, the text the answer was tried on). A
+lesson's check cell prints it; `tests/test_exercises_NN.py` proves that each check passes a right
+answer and refuses a wrong one, reading the lines with `passed` and `is_not_yet` below: both
+formats are written in this file only.
 """
 
 from pathlib import Path
+
+PASS = "Exercise {number}: PASS"
+NOT_YET = "Exercise {number}: not yet: {problem}"
 
 
 def verdict(number, problem=None):
     """The line a check cell prints: PASS when `problem` is None, else what is still wrong."""
     if problem is None:
-        return f"Exercise {number}: PASS"
-    return f"Exercise {number}: not yet: {problem}"
+        return PASS.format(number=number)
+    return NOT_YET.format(number=number, problem=problem)
+
+
+def passed(number):
+    """The line of exercise `number` when its answer is right."""
+    return verdict(number)
+
+
+def is_not_yet(line, number):
+    """Whether `line` is exercise `number`'s "not yet", naming what is still missing."""
+    start = verdict(number, "")
+    return isinstance(line, str) and line.startswith(start) and line[len(start) :].strip() != ""
 
 
 def unanswered(number, name):
