@@ -10,14 +10,13 @@ import re
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
 from boston_app.app import load_config
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 APP_JSON = ROOT / "app.json"
 SETTINGS = configparser.ConfigParser(delimiters=["="])

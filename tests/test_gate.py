@@ -16,10 +16,8 @@ from boston_app import gate as gate_module
 from boston_app.app import create_app
 from boston_app.gate import GateRefused, gate, swap_in
 from boston_app.model import load_model
-from conftest import need, refuse_in_fast_loop
+from conftest import MODEL_DIR, ROOT, need, refuse_in_fast_loop
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL_DIR = ROOT / "model"
 COMMITTED = {p.name: p.read_bytes() for p in MODEL_DIR.iterdir()}  # read once, compared at the end
 HOUSE = "/predict?CRIM=0.00632&RM=6.575&AGE=65.2&DIS=4.09"  # the lecture's house (lesson 04)
 PROMOTED = "promoted next_month as version 2: RMSE 2.543 vs 2.807, MAE 1.936 vs 2.037 on the same 102 held-out tracts"

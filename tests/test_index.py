@@ -3,9 +3,9 @@ as `index.ipynb#Glossary`, the terms they use, the lessons in course order, and 
 
 import json
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
 COURSE = [
     "index",
     "00_data",

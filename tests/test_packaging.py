@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
 
 # sha256 of the Apache License 2.0 as the Apache Software Foundation publishes it (LICENSE-2.0.txt, appendix included),
 # the file that onnx, tornado and scikit-learn-onnx ship verbatim.
