@@ -6,15 +6,18 @@ dependency pinned and hashed. Regenerating needs the package index, so these tes
 file against settings.ini and against the environment the tests run in (`make requirements` followed by
 `git diff --exit-code requirements.txt` checks it end to end, online).
 
-The slow tests build the package as `python -m build` does from a fresh clone (an sdist, then a wheel from that sdist),
-and install the wheel on its own: it is the code only, and must refuse to serve with one line.
+The slow tests run the Procfile's web: command as Heroku does, and build the package as `python -m build` does from a
+fresh clone (an sdist, then a wheel from that sdist), and install the wheel on its own: it is the code only, and must
+refuse to serve with one line.
 """
 
 import configparser
+import contextlib
 import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -27,7 +30,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from conftest import ROOT
+from conftest import BIN, ROOT, start_server, stop_server
 
 # sha256 of the Apache License 2.0 as the Apache Software Foundation publishes it (LICENSE-2.0.txt, appendix included),
 # the file that onnx, tornado and scikit-learn-onnx ship verbatim.
@@ -197,8 +200,32 @@ def test_heroku_finds_one_package_manager_file():
             assert f"[tool.{tool}" not in pyproject.read_text(), f"pyproject.toml configures {tool}"
 
 
-def test_procfile_serves_the_exported_app_with_gunicorn():
-    assert (ROOT / "Procfile").read_text().strip() == "web: gunicorn boston_app.app:app"
+def procfile():
+    """The Procfile's process types as Heroku reads them: {name: command}."""
+    types = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if match := re.fullmatch(r"([A-Za-z0-9_-]+):\s*(.*\S)\s*", line):
+            types[match[1]] = match[2]
+    return types
+
+
+@pytest.mark.slow
+def test_procfile_web_command_serves_the_model_on_the_port_heroku_gives():
+    """Heroku sends HTTP to the `web` process only, and runs its command with bash, the port to listen on in PORT.
+    Run so here, on a free loopback port (start_server sets PORT, and HOST to loopback), the command answers GET
+    /health on that port with 200 (start_server waits for it, and fails when nothing answers), serving the committed
+    model."""
+    path = f"{BIN}{os.pathsep}{os.environ['PATH']}"  # the command finds gunicorn on PATH, as on a dyno
+    server = start_server(command=["bash", "-c", procfile()["web"]], env={"PATH": path}, timeout=60)
+    try:
+        health = server.get("/health")
+        assert health.status_code == 200, health.text
+        card = json.loads((ROOT / "model" / "model.json").read_text())
+        assert health.json()["model_sha256"] == card["artifacts"][health.json()["model_file"]]["sha256"]
+    finally:
+        stop_server(server)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.proc.pid, signal.SIGKILL)  # anything the command started that outlived it
 
 
 def test_python_version_file_is_a_supported_heroku_python():
