@@ -292,6 +292,7 @@ def test_heroku_ci_installs_the_dev_tools_and_selects_tests_that_exist(app):
     assert set(re.findall(r"\w+", expression)) - {"not", "and", "or"} <= set(markers)
 
 
+@pytest.mark.slow
 def test_heroku_ci_selection_leaves_out_the_browser_and_deploy_tests(app):
     """Heroku CI's dyno has no chromium: the script's selection collects tests, none of the browser ones (nor the
     deploy rehearsal, which builds virtual environments, nor the load tests)."""
