@@ -44,8 +44,8 @@ def model_copy(tmp_path):
     return copy
 
 
-def make_gate(model_dir, candidate):
-    """`make gate` on `model_dir`, as the CI workflow runs it (setup taken as done: -o)."""
+def start_make_gate(model_dir, candidate):
+    """Start `make gate` on `model_dir`, as the CI workflow runs it (setup taken as done: -o)."""
     need("make", "make gate is the CI workflow's command")
     refuse_in_fast_loop("make gate (the lesson's notebook, through papermill)")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
@@ -53,7 +53,29 @@ def make_gate(model_dir, candidate):
         env.pop(name, None)
     command = ["make", "-s", "-o", ".venv/.installed", "gate"]
     command += [f"GATE_MODEL_DIR={model_dir}", f"CANDIDATE={candidate}"]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope="module")
+def make_gates(tmp_path_factory):
+    """`make gate` with a candidate that passes and with one that fails, each on its own copy of model/, both
+    running at once (each is mostly one CPU's training: together they take the time of the longer). For each
+    candidate: its model folder, a snapshot and the served answer from before, and the finished run."""
+    runs = {}
+    for candidate in ["next_month", "two_trees"]:
+        copy = tmp_path_factory.mktemp(candidate) / "model"
+        shutil.copytree(MODEL_DIR, copy)
+        runs[candidate] = (copy, snapshot(copy), served(copy), start_make_gate(copy, candidate))
+    finished = {}
+    for candidate, (copy, before, answer, proc) in runs.items():
+        stdout, stderr = proc.communicate(timeout=300)
+        finished[candidate] = (
+            copy,
+            before,
+            answer,
+            subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr),
+        )
+    return finished
 
 
 def served(model_dir):
@@ -61,10 +83,11 @@ def served(model_dir):
     return create_app({"MODEL_DIR": model_dir}).test_client().get(HOUSE).json
 
 
-@pytest.mark.slow  # make gate runs the lesson's notebook (papermill): a candidate that passes
-def test_make_gate_promotes_a_candidate_that_does_not_regress(model_copy):
+# make gate runs the lesson's notebook through papermill, twice: the candidates are the parameters that matter.
+@pytest.mark.slow
+def test_make_gate_promotes_a_candidate_that_does_not_regress(make_gates):
     committed = load_model(MODEL_DIR).card
-    run = make_gate(model_copy, "next_month")
+    model_copy, _, _, run = make_gates["next_month"]
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.splitlines() == [PROMOTED]
     for engine in ["onnx", "sklearn"]:
@@ -86,11 +109,9 @@ def test_make_gate_promotes_a_candidate_that_does_not_regress(model_copy):
     assert oct(model_copy.stat().st_mode) == oct(MODEL_DIR.stat().st_mode)
 
 
-@pytest.mark.slow  # make gate runs the lesson's notebook again, with a candidate that fails: another parameter
-def test_make_gate_refuses_a_worse_candidate_and_leaves_the_folder_untouched(model_copy):
-    before = snapshot(model_copy)
-    answer = served(model_copy)
-    run = make_gate(model_copy, "two_trees")
+@pytest.mark.slow
+def test_make_gate_refuses_a_worse_candidate_and_leaves_the_folder_untouched(make_gates):
+    model_copy, before, answer, run = make_gates["two_trees"]
     assert run.returncode != 0
     assert run.stdout.splitlines() == [REFUSED]
     assert "gate] Error 1" in run.stderr  # the recipe's 1 (refused), not 2 (could not run)

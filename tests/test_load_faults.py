@@ -30,7 +30,7 @@ import requests
 
 from boston_app.data import load_boston
 from boston_app.model import load_model
-from conftest import MODEL_DIR, children, pss_kib, start_server, stop_server
+from conftest import MODEL_DIR, children, pss_kib, start_server, stop_server, wait_until_ready
 
 MODEL = load_model(MODEL_DIR, "onnx")  # the engine the server runs
 CARD = MODEL.card
@@ -580,6 +580,9 @@ def test_health_not_200_before_the_model_is_loaded(tmp_path):
         assert r.json()["model_file"] == "model.onnx"  # the default engine's file, and its fingerprint
         assert r.json()["model_sha256"] == json.loads(card)["artifacts"]["model.onnx"]["sha256"]
         assert accepts(port)
+        # Both workers ready before the SIGTERM that stops the server: a worker still booting when SIGTERM comes
+        # is not stopped until graceful_timeout (25 s) runs out (seen here: 25 s of this test's 27).
+        wait_until_ready(server.output, 2)
     finally:
         stop_server(server)
 
