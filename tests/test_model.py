@@ -204,8 +204,8 @@ def test_onnx_runs_on_one_thread_and_loads_without_a_word(capfd):
         warnings.simplefilter("always")
         model = load_model(MODEL_DIR, "onnx")
         model.predict(X)
-    if threads is not None:  # Linux: the threads of this process
-        assert len(os.listdir("/proc/self/task")) == threads
+    if threads is not None:  # Linux: the threads of this process (a thread of another test may have ended since)
+        assert len(os.listdir("/proc/self/task")) <= threads
     assert [str(w.message) for w in caught] == []
     assert capfd.readouterr() == ("", "")
 
