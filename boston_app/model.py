@@ -133,11 +133,12 @@ def check_versions(model_dir, card):
     try:
         have = version("scikit-learn")
     except PackageNotFoundError:
-        have = "not installed"
+        have = None
     if have != want:
+        found = f"{have} is installed" if have else "scikit-learn is not installed"
         raise ModelError(
             f"{Path(model_dir) / 'model.pkl'}: written by scikit-learn {want}, "
-            f"but {have} is installed; install scikit-learn=={want} or retrain"
+            f"but {found}; install scikit-learn=={want} or retrain"
         )
 
 # %% ../nbs/02_model_file.ipynb #4ad77316

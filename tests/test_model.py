@@ -303,7 +303,7 @@ def test_without_scikit_learn_installed_the_model_is_refused(model_copy, monkeyp
     monkeypatch.setattr(sys, "path", hidden)
     want = read_card(model_copy)["versions"]["scikit-learn"]
     assert refused(model_copy) == (
-        f"{model_copy / 'model.pkl'}: written by scikit-learn {want}, but not installed is installed; "
+        f"{model_copy / 'model.pkl'}: written by scikit-learn {want}, but scikit-learn is not installed; "
         f"install scikit-learn=={want} or retrain"
     )
 
