@@ -181,7 +181,12 @@ def _onnx_predict(path, n_features):
         first_line = str(e).splitlines()[0]
         raise ModelError(f"{path}: onnxruntime cannot load it ({first_line})") from None
 
-    input_name = sess.get_inputs()[0].name
+    (model_input,) = sess.get_inputs()  # one input: a batch of rows, shape [rows, features]
+    if model_input.shape[1] != n_features:
+        raise ModelError(
+            f"{path}: model expects {model_input.shape[1]} features, the card lists {n_features}"
+        )
+    input_name = model_input.name
 
     def predict(rows):
         x = np.asarray(rows, dtype=np.float32)

@@ -308,6 +308,14 @@ def test_without_scikit_learn_installed_the_model_is_refused(model_copy, monkeyp
     )
 
 
+def test_without_scikit_learn_a_card_with_an_empty_version_is_refused_too(model_copy, monkeypatch):
+    """No scikit-learn is never a match, not even for a card whose version is empty."""
+    hidden = [p for p in sys.path if not list(Path(p or ".").glob("scikit_learn-*.dist-info"))]
+    monkeypatch.setattr(sys, "path", hidden)
+    edit_card(model_copy, lambda card: card["versions"].update({"scikit-learn": ""}))
+    assert "but scikit-learn is not installed; install scikit-learn== or retrain" in refused(model_copy)
+
+
 def test_a_pickle_that_is_not_a_fitted_model_is_refused(model_copy):
     """A pickle the card vouches for, but which holds no fitted model: refused before anything predicts."""
     replace_artifact(model_copy, "model.pkl", pickle.dumps({"not": "a model"}))
@@ -315,10 +323,12 @@ def test_a_pickle_that_is_not_a_fitted_model_is_refused(model_copy):
     assert refused(model_copy, "sklearn") == f"{path}: model expects ? features, the card lists 13"
 
 
-def test_a_card_listing_fewer_features_than_the_forest_is_refused(model_copy):
+@pytest.mark.parametrize("engine, name", [("sklearn", "model.pkl"), ("onnx", "model.onnx")])
+def test_a_card_listing_fewer_features_than_the_model_is_refused_at_load(model_copy, engine, name):
+    """Refused when the model is loaded, by either engine: never a failure on the first request."""
     edit_card(model_copy, lambda card: card.update(features=card["features"][:-1]))
-    path = model_copy / "model.pkl"
-    assert refused(model_copy, "sklearn") == f"{path}: model expects 13 features, the card lists 12"
+    path = model_copy / name
+    assert refused(model_copy, engine) == f"{path}: model expects 13 features, the card lists 12"
 
 
 def test_an_onnx_file_onnxruntime_cannot_load_is_refused_with_its_first_line(model_copy):
