@@ -31,18 +31,23 @@ def committed_forest():
 
 
 def check_1(answer):
-    """Exercise 1: how many features, from the most important down, pass 90 % of the importance."""
+    """Exercise 1: the share of the forest's importance the lecture's four features hold (0-1)."""
     if answer is None:
         return unanswered(1, "answer_1")
-    if isinstance(answer, bool) or not isinstance(answer, int | np.integer):
-        return verdict(1, f"expected a whole number of features, got {answer!r}")
-    shares = np.sort(committed_forest().feature_importances_)[::-1]
-    needed = int(np.argmax(np.cumsum(shares) > 0.9)) + 1
-    if answer == needed - 1:
-        held = shares[:answer].sum()
-        return verdict(1, f"the first {answer} features hold {held:.3f}, not yet over 0.9")
-    if answer != needed:
-        return verdict(1, f"{answer} is not it; add the largest shares until the sum passes 0.9")
+    if not (is_number(answer) or isinstance(answer, np.floating)):
+        return verdict(1, f"expected a number between 0 and 1, got {answer!r}")
+    names = [f["name"] for f in json.loads((MODEL_DIR / "model.json").read_text())["features"]]
+    shares = committed_forest().feature_importances_
+    share = float(sum(shares[names.index(name)] for name in LECTURE_FOUR))
+    if 1 < answer <= 100 and abs(answer / 100 - share) < 0.001:
+        return verdict(1, f"{answer} is a percentage; give the share as a number between 0 and 1")
+    if not 0 <= answer <= 1:
+        return verdict(1, f"{answer} is not between 0 and 1")
+    if abs(answer - share) >= 0.001:
+        return verdict(
+            1,
+            f"{answer} is not it; add CRIM's, RM's, AGE's and DIS's rf.feature_importances_",
+        )
     return verdict(1)
 
 
