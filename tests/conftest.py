@@ -218,7 +218,8 @@ def live_server():
     _LIVE.clear()
     stop_server(server)
     # The whole log once more at the end: it also holds what a worker logged after its test's check had read it.
-    assert not server_errors(server.output()), f"the live server's log: {server_errors(server.output())[:5]}"
+    failures = server_errors(server.output())
+    assert not failures, f"the live server's log: {failures[:5]}"
 
 
 @pytest.fixture(autouse=True)
