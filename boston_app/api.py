@@ -2,21 +2,19 @@
 
 # %% auto #0
 __all__ = ['bp', 'MODEL_FILES', 'NUMBER_TYPE', 'INTEGER', 'TEXT', 'TEXTS', 'TOO_LONG', 'query_fields', 'printable', 'error',
-           'invalid', 'Obj', 'parse_json', 'Service', 'service', 'described', 'answer', 'note_served', 'predict_row',
-           'predict_get', 'read_body', 'intervals', 'predict_batch', 'predict_post', 'signed_usd', 'why', 'explanation',
-           'explain_row', 'explain_get', 'explain_post', 'health', 'model_card', 'feature_schema', 'features_schema',
-           'batch_schema', 'interval_schema', 'prediction_schema', 'explanation_schema', 'predictions_schema',
+           'invalid', 'Obj', 'parse_json', 'Service', 'service', 'note_served', 'note_refused', 'described', 'answer',
+           'predict_row', 'predict_get', 'read_body', 'predict_batch', 'predict_post', 'health', 'model_card',
+           'feature_schema', 'features_schema', 'batch_schema', 'prediction_schema', 'predictions_schema',
            'error_schema', 'health_schema', 'ref', 'json_content', 'error_response', 'ok_response',
-           'predict_get_operation', 'predict_post_operation', 'explain_get_operation', 'explain_post_operation',
-           'health_operation', 'model_operation', 'openapi', 'openapi_json']
+           'predict_get_operation', 'predict_post_operation', 'health_operation', 'model_operation', 'openapi',
+           'openapi_json']
 
 # %% ../nbs/04_query_endpoint.ipynb #5fc34137
 import json
 from collections import Counter
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
-from .explain import Explainer, price_interval
 from .validation import MAX_BATCH, Schema, ValidationError, validate_batch, validate_row
 
 # %% ../nbs/04_query_endpoint.ipynb #b08da698
@@ -35,7 +33,7 @@ def printable(text):
 
 def error(message, fields=None, status=400):
     "A JSON error answer `{'error': {'message', 'fields'}}` with `status`, echoes made safe."
-    g.error_fields = list(fields or {})  # noted for the metrics of lesson 09
+    note_refused(fields or {})
     safe_fields = {}
     for name, problem in (fields or {}).items():
         safe_fields[printable(name)] = printable(problem)
@@ -82,7 +80,7 @@ def parse_json(data):
 
 # %% ../nbs/04_query_endpoint.ipynb #14a981b5
 class Service:
-    "What the routes need: the model, its schema, the batch limit, the body readers, the explainer."
+    "What the routes need: the model, its schema, the batch limit, the body readers, and the layers' hooks."
 
     def __init__(
         self, model, max_batch=MAX_BATCH, read_json=parse_json, check_batch=validate_batch
@@ -93,12 +91,32 @@ class Service:
         self.max_batch = max_batch
         self.read_json = read_json
         self.check_batch = check_batch
-        self.explainer = Explainer(model)  # loads its forest on the first /explain, not here
+        # Where the layers of Part 2 hook in: each `init_app(app)` appends to these lists.
+        self.answer_extras = []  # f(prediction) -> dict of fields added to each answer
+        self.batch_extras = []  # f(predictions) -> dict of fields added to each batch's answer
+        self.on_served = []  # f(rows, predictions): called once per request that priced houses
+        self.on_refused = []  # f(field_names): called once per refusal
+        self.form_checks = []  # f(form) -> dict of choices made on the form; may raise ValidationError
+        self.page_extras = []  # f(row, prediction, choices) -> dict of fields for the answered page
+        self.openapi_extras = []  # f(document): adds a layer's paths and schemas to /openapi.json
 
 
 def service():
     "The current app's `Service`."
     return current_app.extensions["boston_app"]
+
+
+def note_served(rows, predictions):
+    "Tell the service's listeners (`on_served`) the rows this request priced and their prices."
+    for listener in service().on_served:
+        listener(rows, predictions)
+
+
+def note_refused(fields):
+    "Tell the service's listeners (`on_refused`) the names of the fields a refusal is about."
+    svc = current_app.extensions.get("boston_app")  # absent only before the model is loaded
+    for listener in svc.on_refused if svc else ():
+        listener(list(fields))
 
 # %% ../nbs/04_query_endpoint.ipynb #419b192a
 def described(given):
@@ -115,24 +133,19 @@ def answer(row, prediction):
         f"The predicted price of the Boston house with {described(row.given)} is ${price:,} "
         f"(MEDV {prediction:.2f}, in $1000s)."
     )
-    return dict(
-        prediction=round(prediction, 6),
-        unit="$1000s",
-        price_usd=price,
-        interval=price_interval(prediction, service().model.card),
+    result = dict(prediction=round(prediction, 6), unit="$1000s", price_usd=price)
+    for extra in service().answer_extras:  # fields a layer adds, such as the 90% range
+        result.update(extra(prediction))
+    result.update(
         inputs=dict(zip(service().schema.names, row.values)),
         filled=row.filled,
         warnings=row.warnings,
         message=message,
     )
+    return result
 
 # %% ../nbs/04_query_endpoint.ipynb #eebfeb1c
 bp = Blueprint("api", __name__)
-
-
-def note_served(rows, predictions):
-    "Note on `flask.g` the rows this request priced and their prices, for lesson 09's metrics."
-    g.served = (rows, predictions)
 
 
 def predict_row(row, repeated=()):
@@ -163,12 +176,6 @@ def read_body(svc):
     return body, getattr(body, "repeated", ())
 
 
-def intervals(card, predictions):
-    "The 90% range `[low, high]` of each prediction, in order."
-    ranges = [price_interval(p, card) for p in predictions]
-    return [[r["low"], r["high"]] for r in ranges]
-
-
 def predict_batch(svc, body, repeated):
     'Validate and answer a batch, `{"instances": [...]}`.'
     if len(body) > 1 or repeated:
@@ -176,12 +183,11 @@ def predict_batch(svc, body, repeated):
     values, warnings = svc.check_batch(svc.schema, body["instances"], svc.max_batch)
     predictions = svc.model.predict(values).round(6).tolist()
     note_served(values, predictions)
-    return jsonify(
-        predictions=predictions,
-        intervals=intervals(svc.model.card, predictions),
-        unit="$1000s",
-        warnings=warnings,
-    )
+    result = dict(predictions=predictions)
+    for extra in svc.batch_extras:  # fields a layer adds, such as the 90% ranges
+        result.update(extra(predictions))
+    result.update(unit="$1000s", warnings=warnings)
+    return jsonify(result)
 
 
 @bp.post("/predict")
@@ -197,68 +203,6 @@ def predict_post():
         if "instances" in body:
             return predict_batch(svc, body, repeated)
         return predict_row(body, repeated)
-    except ValidationError as e:
-        return invalid(e)
-
-# %% ../nbs/04_query_endpoint.ipynb #2f603f64
-def signed_usd(x):
-    "An amount in $1000s as signed dollars: `+$1,234` or `-$567`."
-    sign = "+" if x >= 0 else "-"
-    return f"{sign}${abs(x) * 1000:,.0f}"
-
-
-def why(names, base, contributions):
-    "A sentence naming the features that pushed the price most up and most down."
-    up = max(zip(contributions, names))
-    down = min(zip(contributions, names))
-    return (
-        f"From the average prediction ${base * 1000:,.0f}, {up[1]} moved it most up "
-        f"({signed_usd(up[0])}) and {down[1]} most down ({signed_usd(down[0])})."
-    )
-
-
-def explanation(row, prediction, base, contributions):
-    "`answer`'s fields, with the average prediction `base` and each feature's contribution."
-    names = service().schema.names
-    result = answer(row, prediction)
-    result["base"] = round(base, 6)
-    result["contributions"] = dict(zip(names, [round(c, 6) for c in contributions]))
-    result["message"] += " " + why(names, base, contributions)
-    return result
-
-# %% ../nbs/04_query_endpoint.ipynb #9f1528a6
-def explain_row(row, repeated=()):
-    "Validate one row mapping, predict it and explain the prediction."
-    svc = service()
-    r = validate_row(svc.schema, row, repeated)
-    prediction = float(svc.model.predict([r.values])[0])
-    base, contributions = svc.explainer.explain(r.values)
-    note_served([r.values], [prediction])
-    return jsonify(explanation(r, prediction, base, contributions))
-
-
-@bp.get("/explain")
-def explain_get():
-    "Why this price: features in the query string, as for `GET /predict`."
-    try:
-        return explain_row(*query_fields(request))
-    except ValidationError as e:
-        return invalid(e)
-
-
-@bp.post("/explain")
-def explain_post():
-    "Why this price: one JSON object of features, as for `POST /predict`; no batches."
-    if request.mimetype != "application/json":
-        return error(
-            "POST /explain takes a JSON body", {"Content-Type": "must be application/json"}, 415
-        )
-    svc = service()
-    try:
-        body, repeated = read_body(svc)
-        if "instances" in body:
-            raise ValidationError({"body": "explains one house at a time, not a batch"})
-        return explain_row(body, repeated)
     except ValidationError as e:
         return invalid(e)
 
@@ -323,14 +267,6 @@ TEXT = {"type": "string"}
 TEXTS = {"type": "array", "items": TEXT}
 
 
-def interval_schema():
-    "The 90% range of one prediction, in $1000s and in dollars."
-    properties = dict(
-        low=NUMBER_TYPE, high=NUMBER_TYPE, level=NUMBER_TYPE, low_usd=INTEGER, high_usd=INTEGER
-    )
-    return dict(type="object", required=list(properties), properties=properties)
-
-
 def prediction_schema():
     "The answer to one house, as `answer` builds it."
     return dict(
@@ -339,7 +275,6 @@ def prediction_schema():
             "prediction",
             "unit",
             "price_usd",
-            "interval",
             "inputs",
             "filled",
             "warnings",
@@ -349,7 +284,6 @@ def prediction_schema():
             prediction=NUMBER_TYPE,
             unit=TEXT,
             price_usd=INTEGER,
-            interval=interval_schema(),
             inputs=dict(type="object", additionalProperties=NUMBER_TYPE),
             filled=TEXTS,
             warnings=TEXTS,
@@ -358,30 +292,14 @@ def prediction_schema():
     )
 
 
-def explanation_schema(schema):
-    "The answer of /explain: a prediction's fields, `base` and one contribution per feature."
-    contributions = dict(
-        type="object",
-        required=schema.names,
-        properties={name: NUMBER_TYPE for name in schema.names},
-        additionalProperties=False,
-    )
-    s = prediction_schema()
-    s["required"] = s["required"] + ["base", "contributions"]
-    s["properties"] = {**s["properties"], "base": NUMBER_TYPE, "contributions": contributions}
-    return s
-
-
 def predictions_schema():
     "The answer to a batch."
-    pair = dict(type="array", items=NUMBER_TYPE, minItems=2, maxItems=2)
     properties = dict(
         predictions=dict(type="array", items=NUMBER_TYPE),
-        intervals=dict(type="array", items=pair),
         unit=TEXT,
         warnings=TEXTS,
     )
-    required = ["predictions", "intervals", "unit", "warnings"]
+    required = ["predictions", "unit", "warnings"]
     return dict(type="object", required=required, properties=properties)
 
 
@@ -461,31 +379,6 @@ def predict_post_operation():
     )
 
 # %% ../nbs/04_query_endpoint.ipynb #229ef702
-def explain_get_operation(schema):
-    "GET /explain: as GET /predict, answered with the explanation."
-    operation = predict_get_operation(schema)
-    operation["summary"] = "Explain one house's price, from query parameters"
-    operation["operationId"] = "explainGet"
-    operation["responses"]["200"] = ok_response("The explained prediction", ref("Explanation"))
-    return operation
-
-
-def explain_post_operation():
-    "POST /explain: one house as JSON; a batch is refused."
-    responses = {
-        "200": ok_response("The explained prediction", ref("Explanation")),
-        "400": error_response("Invalid input, or a batch"),
-        "413": error_response("Body over the size limit"),
-        "415": error_response("Body is not JSON"),
-    }
-    return dict(
-        summary="Explain one house's price",
-        operationId="explainPost",
-        requestBody=dict(required=True, content=json_content(ref("Features"))),
-        responses=responses,
-    )
-
-
 def health_operation():
     "GET /health."
     served = "Model loaded: the engine, the model file it serves and that file's SHA-256"
@@ -508,11 +401,10 @@ def openapi(schema, max_batch=MAX_BATCH):
         title="Boston house price model",
         version="1",
         description="Predicts MEDV, the median value of owner-occupied homes in $1000s, with its "
-        "90% range; /explain also says why. Features left out take their training median.",
+        "Features left out take their training median.",
     )
     paths = {
         "/predict": {"get": predict_get_operation(schema), "post": predict_post_operation()},
-        "/explain": {"get": explain_get_operation(schema), "post": explain_post_operation()},
         "/health": {"get": health_operation()},
         "/model": {"get": model_operation()},
     }
@@ -520,7 +412,6 @@ def openapi(schema, max_batch=MAX_BATCH):
         Features=features_schema(schema),
         Batch=batch_schema(schema, max_batch),
         Prediction=prediction_schema(),
-        Explanation=explanation_schema(schema),
         Predictions=predictions_schema(),
         Error=error_schema(),
         Health=health_schema(),
@@ -533,5 +424,7 @@ def openapi_json():
     "The OpenAPI document, with this server's own base URL (https behind Heroku's router)."
     svc = service()
     document = openapi(svc.schema, svc.max_batch)
+    for extra in svc.openapi_extras:  # the paths and schemas a layer adds
+        extra(document)
     document["servers"] = [{"url": request.url_root.rstrip("/")}]
     return jsonify(document)

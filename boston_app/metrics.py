@@ -164,16 +164,11 @@ def _start():
 
 
 def _record(response):
-    "Count the answered request and what the routes noted on `g` (an `after_request` hook)."
+    "Count the answered request and how long it took (an `after_request` hook)."
     m = current_app.extensions[KEY]
-    req = request._get_current_object()  # the objects behind Flask's proxies, looked up once
-    notes = g._get_current_object()
-    seconds = time.perf_counter() - notes.get("metrics_start", time.perf_counter())
+    req = request._get_current_object()  # the object behind Flask's proxy, looked up once
+    seconds = time.perf_counter() - g.get("metrics_start", time.perf_counter())
     count_request(m, req.method, req.url_rule, response.status_code, seconds)
-    count_errors(m, notes.get("error_fields", ()))
-    served = notes.get("served")  # (rows, prices), noted by the routes that priced houses
-    if served:
-        count_served(m, *served)
     return response
 
 # %% ../nbs/09_monitoring.ipynb #29aadece
@@ -220,7 +215,10 @@ def init_app(app):
     "Count every request `app` answers, serve the counts at `/metrics` (unless METRICS is False)."
     if not app.config.get("METRICS", True):
         return
-    app.extensions[KEY] = Metrics(app.extensions["boston_app"].schema)
+    svc = app.extensions["boston_app"]
+    m = app.extensions[KEY] = Metrics(svc.schema)
+    svc.on_served.append(lambda rows, prices: count_served(m, rows, prices))
+    svc.on_refused.append(lambda fields: count_errors(m, fields))
     app.before_request(_start)
     app.after_request(_record)
     app.register_blueprint(bp)

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['LONG_NUMBER', 'MAX_BRACKETS', 'NUMBER_TYPES', 'parse_json_fast', 'usual_intervals', 'usual_rows',
-           'validate_batch_fast']
+           'validate_batch_fast', 'init_app']
 
 # %% ../nbs/10_speed.ipynb #0130e650
 import orjson
@@ -128,3 +128,10 @@ def validate_batch_fast(schema, instances, max_batch=validation.MAX_BATCH):
     if errors:
         raise validation.ValidationError(errors)
     return values, warnings
+
+# %% ../nbs/10_speed.ipynb #c82a004d
+def init_app(app):
+    "Serve `app` with the fast JSON reader and batch check: the same answers as the plain ones."
+    svc = app.extensions["boston_app"]
+    svc.read_json = parse_json_fast
+    svc.check_batch = validate_batch_fast
