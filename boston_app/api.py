@@ -80,7 +80,7 @@ def parse_json(data):
 
 # %% ../nbs/04_query_endpoint.ipynb #14a981b5
 class Service:
-    "What the routes need: the model, its schema, the batch limit, the body readers, and the layers' hooks."
+    "What the routes need: the model, its schema, the batch limit, the body readers, the hooks."
 
     def __init__(
         self, model, max_batch=MAX_BATCH, read_json=parse_json, check_batch=validate_batch
@@ -96,7 +96,7 @@ class Service:
         self.batch_extras = []  # f(predictions) -> dict of fields added to each batch's answer
         self.on_served = []  # f(rows, predictions): called once per request that priced houses
         self.on_refused = []  # f(field_names): called once per refusal
-        self.form_checks = []  # f(form) -> dict of choices made on the form; may raise ValidationError
+        self.form_checks = []  # f(form) -> dict of choices on the form, or ValidationError
         self.page_extras = []  # f(row, prediction, choices) -> dict of fields for the answered page
         self.openapi_extras = []  # f(document): adds a layer's paths and schemas to /openapi.json
 

@@ -362,7 +362,7 @@ def with_field(schema, after, name, field):
 
 
 def explanation_schema(prediction, names):
-    "The answer of /explain: the `prediction` schema's fields, `base` and one contribution per feature."
+    "The answer of /explain: `prediction`'s fields, `base`, one contribution per feature."
     contributions = dict(
         type="object",
         required=names,
@@ -400,7 +400,7 @@ def explain_post_operation():
 
 
 def add_to_openapi(document):
-    "Add the range to the answers' schemas, and /explain's paths and schema, to the OpenAPI `document`."
+    "Add the range to the answers, and /explain's paths and schema, to the OpenAPI `document`."
     schema = service().schema
     schemas = document["components"]["schemas"]
     pair = dict(type="array", items=NUMBER_TYPE, minItems=2, maxItems=2)

@@ -20,7 +20,7 @@ def medians(schema):
 
 
 def default_choices():
-    "What the layers' form checks choose when the person has chosen nothing (for example the what-if feature)."
+    "The layers' choices when the person has chosen nothing (the what-if feature, say)."
     choices = {}
     for check in service().form_checks:
         choices.update(check(MultiDict()))
@@ -84,7 +84,6 @@ def read_form():
 def repeated(form):
     "The names the form gives more than once."
     return [name for name, values in form.lists() if len(values) > 1]
-
 
 # %% ../nbs/05_form.ipynb #8f90a1b2
 bp = Blueprint("form", __name__)
