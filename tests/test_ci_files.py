@@ -18,7 +18,7 @@ import sys
 import pytest
 import yaml
 
-from boston_app.app import load_config
+from boston_app.core import load_config
 from conftest import ROOT, need
 
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"

@@ -5,7 +5,7 @@ import pytest
 from exercises import is_not_yet, passed, unanswered
 from exercises.lesson_06 import check_1, check_2, check_3
 
-from boston_app.app import ConfigError, load_config
+from boston_app.core import ConfigError, load_config
 
 
 def no_store(response):

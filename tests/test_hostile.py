@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from boston_app.app import SECURITY_HEADERS
+from boston_app.core import SECURITY_HEADERS
 from boston_app.model import default_model_dir, read_card
 from conftest import host_port
 

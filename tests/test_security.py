@@ -9,7 +9,8 @@ import textwrap
 import pytest
 import requests
 
-from boston_app.app import SECURITY_HEADERS, create_app
+from boston_app.app import create_app
+from boston_app.core import SECURITY_HEADERS
 from conftest import BIN, MODEL_DIR, ROOT, free_port, start_server, stop_server
 
 DEBUGGER_MARKS = (

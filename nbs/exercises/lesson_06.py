@@ -2,7 +2,7 @@
 
 from flask import Flask, Response
 
-from boston_app.app import ConfigError, load_config
+from boston_app.core import ConfigError, load_config
 from exercises import unanswered, verdict
 
 
