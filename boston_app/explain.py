@@ -410,8 +410,13 @@ def add_to_openapi(document):
         schemas["Predictions"], "predictions", "intervals", dict(type="array", items=pair)
     )
     schemas["Explanation"] = explanation_schema(prediction, schema.names)
-    paths = document["paths"]
-    paths["/explain"] = {"get": explain_get_operation(schema), "post": explain_post_operation()}
+    explain = {"get": explain_get_operation(schema), "post": explain_post_operation()}
+    paths = {}
+    for path, item in document["paths"].items():  # /explain goes right after /predict
+        paths[path] = item
+        if path == "/predict":
+            paths["/explain"] = explain
+    document["paths"] = paths
     info = document["info"]
     info["description"] = info["description"].replace(
         "in $1000s. ", "in $1000s, with its 90% range; /explain also says why. "
