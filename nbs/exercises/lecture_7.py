@@ -1,4 +1,4 @@
-"""Self-checks for 08_deploy."""
+"""Self-checks for lecture_7_deploy."""
 
 from exercises import unanswered, verdict
 

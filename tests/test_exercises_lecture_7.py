@@ -4,7 +4,7 @@ is 'not yet'. The reference solutions live here, not in the notebook."""
 import re
 
 from exercises import is_not_yet, passed, unanswered
-from exercises.lesson_08 import check_1, check_2, check_3
+from exercises.lecture_7 import check_1, check_2, check_3
 
 
 def placeholder(*args):
