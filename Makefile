@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
-NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb))
+NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb nbs/lecture_*.ipynb nbs/production_*.ipynb))
 # nbstripout keeps outputs and execution counts (nbval needs both) and drops run-specific metadata.
 STRIP := nbstripout --keep-output --keep-count --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution metadata.language_info metadata.widgets"
 

@@ -14,7 +14,7 @@ def test_a_pass_names_its_exercise_and_says_pass():
 def test_a_not_yet_of_the_exercise_that_says_why_is_not_yet():
     assert is_not_yet(verdict(2, "give a pair"), 2)
     assert is_not_yet(unanswered(2, "answer_2"), 2)
-    assert is_not_yet(verdict(2, "it gave None, on:\nthe log it read"), 2)  # lessons 07 and 08 quote what they read
+    assert is_not_yet(verdict(2, "it gave None, on:\nthe log it read"), 2)  # some lessons quote what they read
 
 
 @pytest.mark.parametrize(

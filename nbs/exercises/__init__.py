@@ -1,7 +1,7 @@
 """Self-checks for the lessons' exercises: one module a lesson (`lesson_03.py` for 03_validation).
 
 Each `check_N(answer)` returns a line: `Exercise N: PASS`, or `Exercise N: not yet: <what is
-missing>` (lessons 07 and 08 then quote, on the lines below, the text the answer was tried on). A
+missing>` (some lessons then quote, on the lines below, the text the answer was tried on). A
 lesson's check cell prints it; `tests/test_exercises_NN.py` proves that each check passes a right
 answer and refuses a wrong one, reading the lines with `passed` and `is_not_yet` below: both
 formats are written in this file only.
