@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,10 +154,10 @@ class Server:
         self.log.close()
 
 
-def gunicorn(name, app, probe, logdir, engine=None):
+def gunicorn(name, app, probe, logdir, engine=None, extra_env=None):
     """`app` served as the Procfile serves it: gunicorn, the repository's gunicorn.conf.py, WORKERS workers."""
     port = free_port()
-    env = {"PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": str(WORKERS)}
+    env = {"PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": str(WORKERS), **(extra_env or {})}
     if engine:
         env["BOSTON_ENGINE"] = engine
     return Server(name, [str(BIN / "gunicorn"), app], port, probe, logdir, env, "Booting worker with pid")
@@ -207,6 +208,7 @@ def median_of(runs):
 
 
 def run(args, tmp):
+    from boston_app.app import LAYERS
     from boston_app.data import load_boston
     from boston_app.model import load_model
 
@@ -231,6 +233,10 @@ def run(args, tmp):
         "lecture": lambda: gunicorn("lecture", "boston_app.app:app", query, tmp, engine="sklearn"),
         "nometrics": lambda: gunicorn("nometrics", NO_METRICS_APP, query, tmp, engine="onnx"),
     }
+    # Part 1's app alone, then with each layer of boston_app.app.LAYERS added in turn (bench/layers_app.py).
+    for n in range(len(LAYERS) + 1):
+        layers = {"BENCH_LAYERS": str(n)}
+        starters[f"layers {n}"] = partial(gunicorn, f"layers{n}", "bench.layers_app:app", query, tmp, "onnx", layers)
 
     # Cold start and memory: each server alone, the servers taking turns.
     cold = {"ours": [], "twin": [], "lecture": []}
@@ -268,6 +274,8 @@ def run(args, tmp):
             plan[name] = (url[name] + query, {})
             plan[name + " close"] = (url[name] + query, {"header": CLOSE})
         plan["lecture"] = (url["lecture"] + query, {})
+        for n in range(len(LAYERS) + 1):
+            plan[f"layers {n}"] = (url[f"layers {n}"] + query, {})
         plan["batch"] = (url["ours"] + "/predict", {"body": body})
         plan["batch1"] = (url["ours"] + "/predict", {"body": body, "connections": 1, "threads": 1})
         plan["nometrics batch1"] = (url["nometrics"] + "/predict", {"body": body, "connections": 1, "threads": 1})
@@ -310,6 +318,22 @@ def table_row(label, values, fmt):
     print(f"| {label:<46} | " + " | ".join(f"{cell:>{len(head)}}" for cell, head in zip(cells, HEADS)) + " |")
 
 
+def layer_table(res):
+    """What each layer costs: GET /predict req/s of Part 1's app, then with each layer added, over the floor."""
+    from boston_app.app import LAYERS
+
+    floor = res["floor"]["rps"]
+    print("| GET /predict, keep-alive: the app with its layers | req/s | / floor | / the row above |")
+    print("|---|---:|---:|---:|")
+    before = None
+    for n in range(len(LAYERS) + 1):
+        rps = res[f"layers {n}"]["rps"]
+        label = "Part 1's app alone (boston_app.core)" if n == 0 else f"+ {LAYERS[n - 1].__name__.split('.')[-1]}"
+        step = "" if before is None else f"{rps / before:.2f}"
+        print(f"| {label} | {rps:,.0f} | {rps / floor:.2f} | {step} |")
+        before = rps
+
+
 def report(res, cold, mem, procs, args):
     print(f"| {'GET /predict: one URL, 13 features, to all':<46} | " + " | ".join(HEADS) + " |")
     print(f"|{'-' * 48}|" + "|".join("-" * (len(head) + 1) + ":" for head in HEADS) + "|")
@@ -327,6 +351,8 @@ def report(res, cold, mem, procs, args):
     table_row(f"metrics off: batch {BATCH:,} rows, 1 conn: p50 ms", {"ours": res["nometrics batch1"]["p50"]}, ".2f")
     table_row("cold start: process start to first 200, s", cold, ".2f")
     table_row(f"memory: total PSS, master + {WORKERS} workers, MB", mem, ".1f")
+    print()
+    layer_table(res)
     counts = ", ".join(f"{name} {max(n)}" for name, n in procs.items())
     print(
         f"\nOurs, floor and lecture: gunicorn, the repository's gunicorn.conf.py, {WORKERS} workers; twin: uvicorn "
