@@ -5,8 +5,8 @@ reads the price in dollars; submits a value the browser lets through but the ser
 the error beside that field; and types a value the browser itself refuses (AGE 150), which is never sent.
 The lecture's house is answered with its 90% range, the bars of its largest contributions and the what-if curve
 (RM by default, then LSTAT picked in the select), drawn as inline SVG with no console error under the page's CSP.
-The answered form is saved as a screenshot in a temporary folder (docs/form.png in the README is one such, copied
-by hand: tests never write into the working tree).
+The answered form is saved as a screenshot in a temporary folder (docs/form.png, the README's screenshot, is one
+such, copied by hand: tests never write into the working tree).
 """
 
 import re

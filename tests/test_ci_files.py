@@ -310,7 +310,7 @@ def test_heroku_ci_selection_leaves_out_the_browser_and_deploy_tests(app):
         assert not [t for t in collected if module in t], module
 
 
-def test_readme_deploy_button_points_at_the_repository(app):
-    readme = (ROOT / "README.md").read_text()
+def test_deploy_button_points_at_the_repository(app):
+    page = (ROOT / "docs" / "deploying.md").read_text()
     button = "[![Deploy](https://www.herokucdn.com/deploy/button.svg)](https://heroku.com/deploy?template={})"
-    assert button.format(app["repository"]) in readme
+    assert button.format(app["repository"]) in page

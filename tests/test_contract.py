@@ -33,7 +33,7 @@ JSON = {"Content-Type": "application/json"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 LECTURE_URL = "/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5"
 LECTURE_INPUTS = {"CRIM": 0.0006, "RM": 6.5, "AGE": 65.0, "DIS": 5.0}
-MAX_BATCH = 1000  # the documented defaults (README "Using the service")
+MAX_BATCH = 1000  # the documented defaults (docs/api.md, "Using the service")
 MAX_BODY = 1 << 20
 
 
@@ -870,19 +870,19 @@ def test_the_log_check_sees_a_500_in_the_access_log_as_gunicorn_writes_it():
     assert server_errors("Traceback (most recent call last):") and server_errors("unexpected error: KeyError")
 
 
-# ---------------------------------------------------------------- the README's usage section is real
+# ---------------------------------------------------------------- docs/api.md, the usage page, is real
 
 
-def test_readme_validation_table_is_generated_from_the_card():
+def test_api_page_validation_table_is_generated_from_the_card():
     out = subprocess.run(
         [sys.executable, str(ROOT / "docs" / "usage.py"), "--table"], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() in (ROOT / "README.md").read_text()
+    assert out.strip() in (ROOT / "docs" / "api.md").read_text()
 
 
-def test_readme_curl_examples_show_real_output(live_server):
-    """Each `$ curl ...` example in README "Using the service" prints what the README shows, against a live server."""
-    need("curl", "the README's examples are curl commands")
+def test_api_page_curl_examples_show_real_output(live_server):
+    """Each `$ curl ...` example in docs/api.md prints what the page shows, against a live server."""
+    need("curl", "the examples in docs/api.md are curl commands")
     out = subprocess.run(
         [sys.executable, str(ROOT / "docs" / "usage.py"), "--check", live_server.url], capture_output=True, text=True
     )

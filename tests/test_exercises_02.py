@@ -34,7 +34,7 @@ def lecture_house_usd():
 
 def test_exercise_2_is_the_lecture_house_in_dollars():
     price = lecture_house_usd()
-    assert 21_000 < price < 22_500  # the README's example answers $21,722
+    assert 21_000 < price < 22_500  # docs/api.md's example answers $21,722
     assert is_not_yet(check_2(None), 2)
     assert check_2(price) == passed(2)
     assert check_2(round(price)) == passed(2)

@@ -394,7 +394,8 @@ def raw_exchange(url, data):
     return reply
 
 
-# Framing gunicorn refuses itself, before the app runs: its own plain 400 page (the README says so), never a 5xx.
+# Framing gunicorn refuses itself, before the app runs: its own plain 400 page (docs/reliability.md says so), never
+# a 5xx.
 HEAD = b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
 FRAMING_REFUSED_BY_GUNICORN = [
     ("content-length-and-chunked", HEAD + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),

@@ -1,5 +1,6 @@
 """The course's front page (nbs/index.ipynb) keeps what other pages rely on: a `## Glossary` heading that lessons link
-as `index.ipynb#Glossary`, the terms they use, the lessons in course order, and the README's copy of the same table."""
+as `index.ipynb#Glossary`, the terms they use, the lessons in course order; and the README's two lesson tables (Part 1,
+Part 2) list the same lessons in the same order."""
 
 import json
 import re
@@ -55,10 +56,19 @@ def test_lesson_table_lists_the_course_in_order():
     assert on_disk <= set(COURSE), f"lessons missing from the table: {sorted(on_disk - set(COURSE))}"
 
 
-def test_readme_lessons_table_is_the_index_table():
+def test_readme_lessons_tables_are_the_index_table():
+    """The README's tables, between its `lessons` markers, link every lesson of the index's table (the front page
+    itself aside) in the same order, each to its own notebook. Only names and links are compared: the README's
+    columns are its own (a generated time column), so its rows are not a copy of the index's."""
+    readme = (ROOT / "README.md").read_text()
+    start, end = "<!-- lessons:start -->\n", "<!-- lessons:end -->\n"
+    assert readme.count(start) == readme.count(end) == 1, "the README's lesson tables sit between its lessons markers"
+    block = readme.split(start, 1)[1].split(end, 1)[0]
+    assert ROW.findall(readme) == ROW.findall(block), "every lesson row of the README is inside the markers"
+    readme_rows = ROW.findall(block)
     index_rows = ROW.findall("\n".join(markdown()))
-    readme_rows = ROW.findall((ROOT / "README.md").read_text())
-    assert readme_rows == index_rows
+    assert [name for name, _, _ in readme_rows] == [name for name, _, _ in index_rows if name != "index"]
+    assert all(name == target for name, target, _ in readme_rows)
 
 
 def test_index_ends_with_the_link_to_00_data():

@@ -38,7 +38,7 @@ NAMES = MODEL.features
 MEDIANS = [f["median"] for f in CARD["features"]]
 LOAD_SECONDS = 30
 CONNECTIONS = 32
-LOAD_FIGURES = {}  # filled by the load test, printed at the end of the session for the README
+LOAD_FIGURES = {}  # filled by the load test, printed at the end of the session for docs/reliability.md
 
 
 # ------------------------------------------------------------------------------------------ requests with answers

@@ -239,14 +239,15 @@ def test_license_is_the_apache_2_text_settings_ini_names():
 
 
 def test_placeholder_identity_fields_are_named_for_forks():
-    """While settings.ini's identity fields are placeholders, it and the README tell a fork to replace them."""
+    """While settings.ini's identity fields are placeholders, it and docs/development.md (Forking) tell a fork to
+    replace them."""
     fields = ["user", "git_url", "doc_host", "author_email"]
     placeholders = [f for f in fields if "example" in settings()[f]]
     text = (ROOT / "settings.ini").read_text()
-    readme = (ROOT / "README.md").read_text()
+    page = (ROOT / "docs" / "development.md").read_text()
     for field in placeholders:
         assert f"`{field}`" in text, f"settings.ini does not say that a fork replaces {field}"
-        assert f"`{field}`" in readme, f"the README does not say that a fork replaces {field}"
+        assert f"`{field}`" in page, f"docs/development.md does not say that a fork replaces {field}"
 
 
 @pytest.fixture(scope="module")

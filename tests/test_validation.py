@@ -1,4 +1,4 @@
-"""What validation answers, word for word: the README's table of refusals, the limits it names (40 characters of a
+"""What validation answers, word for word: docs/api.md's table of refusals, the limits it names (40 characters of a
 quoted value, MAX_UNKNOWN fields, MAX_BATCH rows) and where the training range ends. In-process only: no server.
 
 The property tests (test_properties.py) say that every refusal names a field; these say what it tells the client.
@@ -34,8 +34,8 @@ def refusal(row, repeated=()):
     return e.value.fields
 
 
-# README "Validation rules": each problem and the answer that names it.
-README_TABLE = [
+# docs/api.md, "Validation rules": each problem and the answer that names it.
+RULES_TABLE = [
     ("empty", "", "is empty; give a number"),
     ("blank", "  ", "is empty; give a number"),
     ("a word", "six", "must be a number, got 'six'"),
@@ -53,8 +53,8 @@ README_TABLE = [
 ]
 
 
-@pytest.mark.parametrize("value, answer", [c[1:] for c in README_TABLE], ids=[c[0] for c in README_TABLE])
-def test_each_bad_value_is_answered_as_the_readme_table_says(value, answer):
+@pytest.mark.parametrize("value, answer", [c[1:] for c in RULES_TABLE], ids=[c[0] for c in RULES_TABLE])
+def test_each_bad_value_is_answered_as_the_rules_table_says(value, answer):
     assert refusal({"RM": value}) == {"RM": answer}
 
 
@@ -113,7 +113,7 @@ def test_max_unknown_names_are_all_named_and_more_are_counted():
 
 
 def test_the_error_message_names_every_field_and_problem_in_one_sentence(client):
-    """README "Errors": the message lists each field and its problem, separated by semicolons."""
+    """docs/api.md, "Errors": the message lists each field and its problem, separated by semicolons."""
     r = client.get("/predict?NOAX=0.5&CHAS=0.5&AGE=150&RM=abc")
     assert r.status_code == 400
     assert r.get_json()["error"] == {
@@ -135,7 +135,7 @@ def test_instances_that_are_not_a_list_are_refused_naming_instances():
 
 
 def test_a_batch_of_max_batch_rows_is_answered_and_one_more_is_refused():
-    """README "Limits": a batch holds 1 to 1,000 instances."""
+    """docs/api.md, "Limits": a batch holds 1 to 1,000 instances."""
     values, _ = validate_batch(SCHEMA, [{}] * MAX_BATCH)
     assert len(values) == MAX_BATCH == 1000
     for n in (0, MAX_BATCH + 1):
@@ -172,7 +172,7 @@ def test_a_batch_names_at_most_max_unknown_warnings():
     assert [w.split(":")[0] for w in warnings] == [f"instances[{i}]" for i in range(MAX_UNKNOWN)]
 
 
-def test_the_readme_table_is_what_the_json_api_answers(client):
+def test_the_rules_table_is_what_the_json_api_answers(client):
     """The same words reach a client of POST /predict: one request naming every bad field of the table at once."""
     row = {"RM": "", "NOX": "0,538", "CHAS": True, "AGE": None, "DIS": "nan", "TAX": "1e400"}
     r = client.post("/predict", data=json.dumps(row), content_type="application/json")
