@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
-NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb))
+NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb nbs/lecture_*.ipynb nbs/production_*.ipynb))
 # nbstripout keeps outputs and execution counts (nbval needs both) and drops run-specific metadata.
 STRIP := nbstripout --keep-output --keep-count --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution metadata.language_info metadata.widgets"
 
@@ -27,7 +27,7 @@ model: setup
 	@test -f model/model.json || $(MAKE) --no-print-directory retrain
 
 retrain: setup
-	out=$$(mktemp --suffix=.ipynb) && cd nbs && papermill --no-progress-bar --log-level WARNING -k python3 01_train.ipynb $$out && rm -f $$out
+	out=$$(mktemp --suffix=.ipynb) && cd nbs && papermill --no-progress-bar --log-level WARNING -k python3 lecture_2_train.ipynb $$out && rm -f $$out
 
 # The CD4ML gate (lesson nbs/11_retrain_gate.ipynb): train CANDIDATE, compare it with the model in GATE_MODEL_DIR on the
 # same held-out rows, and replace that folder (atomically, card version + 1) only when it does not regress beyond the

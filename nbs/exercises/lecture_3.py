@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of 02_model_file."""
+"""Self-checks for the exercises of lecture_3_model_file."""
 
 import shutil
 import tempfile

@@ -1,8 +1,8 @@
-"""The self-checks of 02_model_file's exercises: the placeholder is "not yet", a right answer passes, a plausible
+"""The self-checks of lecture_3_model_file's exercises: the placeholder is "not yet", a right answer passes, a plausible
 wrong one is refused. The reference solutions live here, not in the notebook."""
 
 from exercises import is_not_yet, passed
-from exercises.lesson_02 import check_1, check_2
+from exercises.lecture_3 import check_1, check_2
 
 from boston_app.model import ModelError, load_model
 from conftest import ROOT

@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of 01_train."""
+"""Self-checks for the exercises of lecture_2_train."""
 
 import json
 import pickle

@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of 00_data."""
+"""Self-checks for the exercises of lecture_1_data."""
 
 import numpy as np
 

@@ -1,9 +1,9 @@
-"""The self-checks of 00_data's exercises: the placeholder is "not yet", a right answer passes, a plausible
+"""The self-checks of lecture_1_data's exercises: the placeholder is "not yet", a right answer passes, a plausible
 wrong one is refused. The reference solutions live here, not in the notebook."""
 
 import numpy as np
 from exercises import is_not_yet, passed
-from exercises.lesson_00 import check_1, check_2, check_3
+from exercises.lecture_1 import check_1, check_2, check_3
 
 from boston_app.data import FEATURE_NAMES
 

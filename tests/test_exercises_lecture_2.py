@@ -1,4 +1,4 @@
-"""The self-checks of 01_train's exercises: the placeholder is "not yet", a right answer passes, a plausible
+"""The self-checks of lecture_2_train's exercises: the placeholder is "not yet", a right answer passes, a plausible
 wrong one is refused. The reference solutions live here, not in the notebook. Nothing is written into the
 repository: the model of exercise 3 goes to a temporary folder."""
 
@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 from exercises import is_not_yet, passed
-from exercises.lesson_01 import check_1, check_2, check_3, committed_forest
+from exercises.lecture_2 import check_1, check_2, check_3, committed_forest
 from sklearn.model_selection import train_test_split
 
 from boston_app.data import load_boston
