@@ -178,20 +178,15 @@ def _onnx_predict(path, n_features):
     try:
         sess = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as e:
-        first_line = str(e).splitlines()[0]
-        raise ModelError(f"{path}: onnxruntime cannot load it ({first_line})") from None
-
+        raise ModelError(f"{path}: onnxruntime cannot load it ({str(e).splitlines()[0]})") from None
     (model_input,) = sess.get_inputs()  # one input: a batch of rows, shape [rows, features]
-    if model_input.shape[1] != n_features:
-        raise ModelError(
-            f"{path}: model expects {model_input.shape[1]} features, the card lists {n_features}"
-        )
-    input_name = model_input.name
+    found = model_input.shape[1]
+    if found != n_features:
+        raise ModelError(f"{path}: model expects {found} features, the card lists {n_features}")
 
     def predict(rows):
         x = np.asarray(rows, dtype=np.float32)
-        outputs = sess.run(None, {input_name: x})
-        return outputs[0][:, 0].astype(np.float64)
+        return sess.run(None, {model_input.name: x})[0][:, 0].astype(np.float64)
 
     return predict
 
