@@ -27,7 +27,7 @@ model: setup
 	@test -f model/model.json || $(MAKE) --no-print-directory retrain
 
 retrain: setup
-	out=$$(mktemp --suffix=.ipynb) && cd nbs && papermill --no-progress-bar --log-level WARNING -k python3 01_train.ipynb $$out && rm -f $$out
+	out=$$(mktemp --suffix=.ipynb) && cd nbs && papermill --no-progress-bar --log-level WARNING -k python3 lecture_2_train.ipynb $$out && rm -f $$out
 
 # The CD4ML gate (lesson nbs/11_retrain_gate.ipynb): train CANDIDATE, compare it with the model in GATE_MODEL_DIR on the
 # same held-out rows, and replace that folder (atomically, card version + 1) only when it does not regress beyond the

@@ -1,7 +1,7 @@
 """pytest's root configuration, loaded before any test or notebook runs.
 
-The training notebook (nbs/01_train.ipynb) writes its model files to BOSTON_TRAIN_OUTPUT when it is set, and to the
-committed model/ folder otherwise. Tests never write into the working tree, so every run of it under pytest (nbval's
+The training notebook (nbs/lecture_2_train.ipynb) writes its model files to BOSTON_TRAIN_OUTPUT when it is set, and to
+the committed model/ folder otherwise. Tests never write into the working tree, so every run of it under pytest (nbval's
 included, whose kernels inherit this environment) writes to a temporary folder instead; tests/test_notebooks.py then
 compares what nbval's run wrote with the committed model, so the notebook is trained once per run, not twice.
 

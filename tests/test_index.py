@@ -9,9 +9,9 @@ from conftest import ROOT
 
 COURSE = [
     "index",
-    "00_data",
-    "01_train",
-    "02_model_file",
+    "lecture_1_data",
+    "lecture_2_train",
+    "lecture_3_model_file",
     "03_validation",
     "04_query_endpoint",
     "05_form",
@@ -51,8 +51,9 @@ def test_lesson_table_lists_the_course_in_order():
     rows = ROW.findall("\n".join(markdown()))
     assert [name for name, _, _ in rows] == COURSE
     assert all(name == target for name, target, _ in rows)
-    lessons = [*(ROOT / "nbs").glob("[0-9]*.ipynb"), *(ROOT / "nbs").glob("lecture_*.ipynb")]
-    on_disk = {p.stem for p in lessons}
+    on_disk = {
+        p.stem for pattern in ("[0-9]*", "lecture_*", "production_*") for p in (ROOT / "nbs").glob(f"{pattern}.ipynb")
+    }
     assert on_disk <= set(COURSE), f"lessons missing from the table: {sorted(on_disk - set(COURSE))}"
 
 
@@ -71,5 +72,5 @@ def test_readme_lessons_tables_are_the_index_table():
     assert all(name == target for name, target, _ in readme_rows)
 
 
-def test_index_ends_with_the_link_to_00_data():
-    assert markdown()[-1].startswith("**Next:** [00_data](00_data.ipynb)")
+def test_index_ends_with_the_link_to_lecture_1_data():
+    assert markdown()[-1].startswith("**Next:** [lecture_1_data](lecture_1_data.ipynb)")

@@ -2,9 +2,9 @@
 kernel a learner uses and compares each stored output with what the code prints today: that run is the one that
 counts, and it fails on any error. This file adds what nbval cannot see:
 
-- training with another parameter set (the lecture's four features): papermill runs 01_train again, because other
+- training with another parameter set (the lecture's four features): papermill runs lecture_2_train again, because other
   parameters are the point of that test;
-- training with the defaults reproduces the committed model byte for byte: nbval's own run of 01_train wrote its
+- training with the defaults reproduces the committed model byte for byte: nbval's own run of lecture_2_train wrote its
   model to BOSTON_TRAIN_OUTPUT (conftest.py), and the test compares those files, so the notebook is not trained twice.
 """
 
@@ -34,7 +34,7 @@ def run(nb, out, **parameters):
 
 
 def test_training_notebook_has_a_papermill_parameters_cell():
-    nb = json.loads((NBS / "01_train.ipynb").read_text())
+    nb = json.loads((NBS / "lecture_2_train.ipynb").read_text())
     tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
     for name in ["features", "n_estimators", "random_state", "test_size", "output_dir"]:
@@ -45,8 +45,8 @@ def test_training_notebook_has_a_papermill_parameters_cell():
 def test_training_with_the_lectures_four_features_gives_a_model_the_service_serves(tmp_path):
     out = tmp_path / "model4"
     run(
-        NBS / "01_train.ipynb",
-        tmp_path / "01_train_four_features.ipynb",
+        NBS / "lecture_2_train.ipynb",
+        tmp_path / "lecture_2_train_four_features.ipynb",
         features=["CRIM", "RM", "AGE", "DIS"],
         n_estimators=10,
         output_dir=str(out),
@@ -65,13 +65,13 @@ def test_training_with_the_lectures_four_features_gives_a_model_the_service_serv
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
-    """The folder 01_train wrote with its default parameters in this run: nbval's run of the notebook wrote it to
+    """The folder lecture_2_train wrote with its default parameters in this run: nbval's run of the notebook wrote it to
     BOSTON_TRAIN_OUTPUT (this test is ordered after the notebooks). When nbval did not run the notebook (this file
     run on its own), papermill trains once here, into a temporary folder."""
     folder = Path(os.environ["BOSTON_TRAIN_OUTPUT"])
     if not all((folder / name).exists() for name in MODEL_FILES):
         folder = tmp_path_factory.mktemp("trained") / "model"
-        run(NBS / "01_train.ipynb", folder.parent / "01_train.ipynb", output_dir=str(folder))
+        run(NBS / "lecture_2_train.ipynb", folder.parent / "lecture_2_train.ipynb", output_dir=str(folder))
     return folder
 
 

@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of 00_data."""
+"""Self-checks for the exercises of lecture_1_data."""
 
 import numpy as np
 
@@ -22,20 +22,6 @@ def check_1(answer):
     return verdict(1)
 
 
-def check_2(column):
-    """Exercise 2: `column(X, name)` gives the column of `X` for feature `name`."""
-    X, _ = load_boston()
-    if column(X, "RM") is None:
-        return unanswered(2, "column")
-    for i, name in enumerate(FEATURE_NAMES):
-        got = np.asarray(column(X, name))
-        if got.shape != (506,):
-            return verdict(2, f"column(X, {name!r}) has shape {got.shape}, expected (506,)")
-        if not np.array_equal(got, X[:, i]):
-            return verdict(2, f"column(X, {name!r}) is not the {name} column (column {i} of X)")
-    return verdict(2)
-
-
 # (feature name, value, allowed?): both ends of a range, just outside them, and the choices of CHAS.
 CASES = [
     ("ZN", 100.0, True),
@@ -52,13 +38,13 @@ CASES = [
 ]
 
 
-def check_3(allowed):
-    """Exercise 3: `allowed(f, value)` follows feature `f`'s domain, both ends included."""
+def check_2(allowed):
+    """Exercise 2: `allowed(f, value)` follows feature `f`'s domain, both ends included."""
     if allowed(FEATURES[0], 1.0) is None:
-        return unanswered(3, "allowed")
+        return unanswered(2, "allowed")
     for name, value, expected in CASES:
         f = FEATURES[FEATURE_NAMES.index(name)]
         got = allowed(f, value)
         if got != expected:
-            return verdict(3, f"allowed({name}, {value:g}) gave {got!r}, expected {expected}")
-    return verdict(3)
+            return verdict(2, f"allowed({name}, {value:g}) gave {got!r}, expected {expected}")
+    return verdict(2)

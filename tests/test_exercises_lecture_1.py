@@ -1,11 +1,9 @@
-"""The self-checks of 00_data's exercises: the placeholder is "not yet", a right answer passes, a plausible
+"""The self-checks of lecture_1_data's exercises: the placeholder is "not yet", a right answer passes, a plausible
 wrong one is refused. The reference solutions live here, not in the notebook."""
 
 import numpy as np
 from exercises import is_not_yet, passed
-from exercises.lesson_00 import check_1, check_2, check_3
-
-from boston_app.data import FEATURE_NAMES
+from exercises.lecture_1 import check_1, check_2
 
 
 def test_exercise_1_counts_the_capped_tracts():
@@ -16,17 +14,6 @@ def test_exercise_1_counts_the_capped_tracts():
     assert is_not_yet(check_1(15), 1)
     assert is_not_yet(check_1(16.0), 1)  # a whole number is asked for
     assert is_not_yet(check_1(True), 1)
-
-
-def column(X, name):
-    return X[:, FEATURE_NAMES.index(name)]
-
-
-def test_exercise_2_finds_a_column_by_name():
-    assert is_not_yet(check_2(lambda X, name: None), 2)
-    assert check_2(column) == passed(2)
-    assert is_not_yet(check_2(lambda X, name: X[FEATURE_NAMES.index(name)]), 2)  # a row, not a column
-    assert is_not_yet(check_2(lambda X, name: X[:, FEATURE_NAMES.index(name) + 1]), 2)  # off by one
 
 
 def allowed(f, value):
@@ -46,8 +33,8 @@ def half_open(f, value):
     return f.low <= value and (f.high is None or value < f.high)
 
 
-def test_exercise_3_follows_closed_domains():
-    assert is_not_yet(check_3(lambda f, value: None), 3)
-    assert check_3(allowed) == passed(3)
-    assert is_not_yet(check_3(half_open), 3)
-    assert is_not_yet(check_3(lambda f, value: f.low <= value), 3)  # ignores the upper end and the choices
+def test_exercise_2_follows_closed_domains():
+    assert is_not_yet(check_2(lambda f, value: None), 2)
+    assert check_2(allowed) == passed(2)
+    assert is_not_yet(check_2(half_open), 2)
+    assert is_not_yet(check_2(lambda f, value: f.low <= value), 2)  # ignores the upper end and the choices

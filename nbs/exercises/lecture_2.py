@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of 01_train."""
+"""Self-checks for the exercises of lecture_2_train."""
 
 import json
 import pickle
@@ -11,7 +11,7 @@ from boston_app.data import load_boston
 from boston_app.model import verify_file
 from boston_app.train import evaluate, select_features, train_forest
 
-from . import model_copy, unanswered, verdict
+from . import unanswered, verdict
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
 LECTURE_FOUR = ["CRIM", "RM", "AGE", "DIS"]
@@ -72,15 +72,3 @@ def check_2(answer):
         recipe = "test_size=0.2, random_state=42 and 20 trees"
         return verdict(2, f"R² {answer:.3f} is not it; use {recipe}")
     return verdict(2)
-
-
-def check_3(answer):
-    """Exercise 3: a folder, not the committed one, holding a verified four-feature model."""
-    if answer is None:
-        return unanswered(3, "answer_3")
-    model, problem = model_copy(3, answer, MODEL_DIR, "save into tempfile.mkdtemp()")
-    if problem:
-        return problem
-    if model.features != LECTURE_FOUR:
-        return verdict(3, f"the card lists {model.features}, expected {LECTURE_FOUR}")
-    return verdict(3)

@@ -1,8 +1,8 @@
-"""The self-checks of 02_model_file's exercises: the placeholder is "not yet", a right answer passes, a plausible
+"""The self-checks of lecture_3_model_file's exercises: the placeholder is "not yet", a right answer passes, a plausible
 wrong one is refused. The reference solutions live here, not in the notebook."""
 
 from exercises import is_not_yet, passed
-from exercises.lesson_02 import check_1, check_2
+from exercises.lecture_3 import check_1, check_2
 
 from boston_app.model import ModelError, load_model
 from conftest import ROOT
@@ -39,5 +39,6 @@ def test_exercise_2_is_the_lecture_house_in_dollars():
     assert check_2(price) == passed(2)
     assert check_2(round(price)) == passed(2)
     assert "in $1000s" in check_2(price / 1000)  # MEDV's unit, not dollars
+    assert "in $1000s" in check_2(round(price / 1000, 1))  # rounded as a learner writes it
     assert is_not_yet(check_2(price + 500), 2)  # another row, e.g. zeros instead of medians
     assert is_not_yet(check_2("21722"), 2)
