@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from boston_app.explain import Explainer
+from boston_app.explain import Explainer, usd
 from boston_app.model import load_model
 
 from . import unanswered, verdict
@@ -53,7 +53,6 @@ def check_2(answer):
     _, contributions = Explainer(model).explain(house)
     lowest = model.features[int(np.argmin(contributions))]
     if answer != lowest:
-        return verdict(
-            2, f"{answer}'s push is {contributions[model.features.index(answer)] * 1000:+,.0f}$"
-        )
+        push = usd(contributions[model.features.index(answer)], sign=True)
+        return verdict(2, f"{answer} pushes it by {push}; look for the most negative push")
     return verdict(2)
