@@ -1,4 +1,4 @@
-"""Lesson 12's explanations (boston_app/explain.py): exactly shap.TreeExplainer's values, adding up to the served price;
+"""Part 2, lesson 5's explanations (boston_app/explain.py): exactly shap.TreeExplainer's values, adding up to the price;
 the what-if curve is the model's own predictions; the SVGs are accessible XML without inline style; and, on real
 gunicorn with 2 workers, loading the forest and TreeSHAP on the first explanation keeps master + workers under
 the dyno's budget.

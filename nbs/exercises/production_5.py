@@ -1,8 +1,8 @@
-"""Self-checks for lesson 12 (12_beyond_a_point): the range, the pushes, the what-if curve."""
+"""Self-checks for Part 2, lesson 5 (production_5_beyond_a_point): the range and the pushes."""
 
 import numpy as np
 
-from boston_app.explain import Explainer, what_if
+from boston_app.explain import Explainer, usd
 from boston_app.model import load_model
 
 from . import unanswered, verdict
@@ -53,23 +53,6 @@ def check_2(answer):
     _, contributions = Explainer(model).explain(house)
     lowest = model.features[int(np.argmin(contributions))]
     if answer != lowest:
-        return verdict(
-            2, f"{answer}'s push is {contributions[model.features.index(answer)] * 1000:+,.0f}$"
-        )
+        push = usd(contributions[model.features.index(answer)], sign=True)
+        return verdict(2, f"{answer} pushes it by {push}; look for the most negative push")
     return verdict(2)
-
-
-def check_3(answer):
-    """Exercise 3: the price with LSTAT at the top of its training range, in dollars."""
-    if answer is None:
-        return unanswered(3, "answer_3")
-    value = _number(answer)
-    if value is None:
-        return verdict(3, "give a number of dollars")
-    model, house = _model_and_house()
-    _, ys = what_if(model, house, model.features.index("LSTAT"))
-    if abs(value - ys[-1]) < 0.01:
-        return verdict(3, "that is in $1000s; give dollars")
-    if abs(value - ys[-1] * 1000) > 1:
-        return verdict(3, f"{value:,.0f} is not the last point of the curve")
-    return verdict(3)
