@@ -57,10 +57,13 @@ serve: model
 # (no server, no notebook, no browser: the tests not marked slow; conftest.py says how a test is marked). Under a
 # minute once set up; it prints how long it took. BOSTON_NO_SERVERS=1 makes a test that starts gunicorn or a
 # notebook fail, saying to mark it slow. ARGS goes to pytest: `make check ARGS="--lf"` reruns the last failures.
+# Last, it prints the lessons' reading-time table (tools/budget.py --table only prints; without --table it also
+# checks the budgets, which tests/test_course_budget.py enforces).
 check: setup
 	@SECONDS=0; $(MAKE) --no-print-directory lint check-sync \
 	  && BOSTON_NO_SERVERS=1 pytest -q -m "not slow" tests $(ARGS); status=$$?; \
-	  echo "make check: $$SECONDS s (lint, sync check, the tests that start no process)"; exit $$status
+	  python tools/budget.py --table || status=1; \
+	  echo "make check: $$SECONDS s (lint, sync check, the tests that start no process, the lessons table)"; exit $$status
 
 # Every test: notebooks and package in sync, notebooks executed, stored outputs checked, the service end to end.
 # The working tree (tracked files and untracked ones git does not ignore) must be the same after the tests as before.
