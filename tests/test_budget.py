@@ -37,7 +37,7 @@ def lines(n, name="x"):
 def lesson(minutes, *cells, stated=None, exp=None):
     """Cells of a lesson measured at about `minutes` (code lines), stating `stated` (default: `minutes`)."""
     head = [code(f"#| default_exp {exp}")] if exp else []
-    head.append(md(f"# A lesson\n\n**Time:** about {minutes if stated is None else stated} minutes."))
+    head.append(md(f"# A lesson\n\n**Time:** {minutes if stated is None else stated} min."))
     return head + list(cells) + [lines(round(minutes * 8) - len(head) + 1)]
 
 
@@ -89,12 +89,12 @@ def test_measured_figures_follow_the_formula():
 @pytest.mark.parametrize(
     "text, minutes",
     [
-        ("**Time:** about 25 minutes.", 25),
-        ("# T\n\n**Time:** about 40 minutes. **You need:** [a](a.ipynb).", 40),
-        ("**Time:** 25 min", None),
+        ("**Time:** 25 min.", 25),
+        ("# T\n\n**Time:** 40 min. **You need:** [a](a.ipynb).", 40),
+        ("**Time:** 25 minutes", None),
         ("**Time:** about twenty minutes.", None),
-        ("Time: about 25 minutes.", None),
-        ("It takes **Time:** about 25 minutes.", None),
+        ("Time: 25 min.", None),
+        ("It takes **Time:** 25 min.", None),
     ],
 )
 def test_stated_time_is_read_only_in_the_canonical_form(text, minutes):
@@ -102,7 +102,7 @@ def test_stated_time_is_read_only_in_the_canonical_form(text, minutes):
 
 
 def test_stated_time_is_read_in_the_first_three_markdown_cells_only():
-    later = [md("a"), code("x = 1"), md("b"), md("c"), md("**Time:** about 5 minutes.")]
+    later = [md("a"), code("x = 1"), md("b"), md("c"), md("**Time:** 5 min.")]
     assert budget.stated_minutes(later) is None
     assert budget.stated_minutes(later[:3] + later[4:]) == 5
 
@@ -149,21 +149,21 @@ def test_stated_time_within_20_percent(tmp_path, stated, broken):
 
 def test_a_lesson_that_states_no_time(tmp_path):
     cells = lesson(30, exp="data")
-    cells[1] = md("# A lesson\n\n**Time:** 30 min")
+    cells[1] = md("# A lesson\n\n**Time:** about 30 minutes")
     assert fails(course(tmp_path, lecture_1_data__ipynb=cells)) == [
-        "nbs/lecture_1_data.ipynb: states no time as `**Time:** about N minutes` in its first three markdown cells"
+        "nbs/lecture_1_data.ipynb: states no time as `**Time:** N min` in its first three markdown cells"
     ]
 
 
 def test_url_minute_from_a_known_fixture(tmp_path):
     first = [
-        md("# L1\n\n**Time:** about 15 minutes."),  # 6 words
+        md("# L1\n\n**Time:** 15 min."),  # 5 words
         md("### Exercise 1: a thing"),  # 5 words, 1 exercise
-        md("w " * 169),  # 169 words: 180 in all, 1 min
+        md("w " * 170),  # 170 words: 180 in all, 1 min
         lines(80),  # 10 min
     ]
     second = [
-        md("# L2\n\n**Time:** about 20 minutes."),  # 6 words
+        md("# L2\n\n**Time:** 20 min."),  # 5 words
         code("\n".join(f"y{i} = {i}\n" for i in range(16))),  # 16 lines, blank ones between
         code(f'client.get("{URL}")', "NameError: name 'new' is not defined\n"),  # 1 line, not an answer
         code(f'client.get("{URL}")', "1200\n"),  # 1 line, not an answer: 200 is not a word here
@@ -173,7 +173,7 @@ def test_url_minute_from_a_known_fixture(tmp_path):
     root = course(tmp_path, lecture_1_data__ipynb=first, lecture_2_train__ipynb=second)
     minute, found, index = budget.url_answered(budget.lessons(root)[0])
     assert (found.name, index) == ("lecture_2_train", 4)
-    assert minute == pytest.approx(15 + 6 / 180 + (16 + 1 + 1 + 2) / 8)
+    assert minute == pytest.approx(15 + 5 / 180 + (16 + 1 + 1 + 2) / 8)
     assert f"is first answered at minute {minute:.0f} of Part 1, in [lecture_2_train]" in budget.table(root)
 
 

@@ -23,7 +23,7 @@ Figures of a lesson (or of a run of its cells):
                  starting `**Exercise 3.**`; the section heading `## Exercises` is not an exercise
     measured     prose words / 180 + code lines / 8 + 4 per exercise, in minutes
     stated       the lesson's own time, in its first three markdown cells, in the one canonical form: a line that
-                 starts `**Time:** about N minutes` (more may follow on the line, e.g. `. **You need:** ...`)
+                 starts `**Time:** N min` (more may follow on the line, e.g. `. **You need:** ...`)
 
 The lecture's URL is answered in the first Part 1 code cell whose source contains `CRIM=0.0006&RM=6.5&AGE=65&DIS=5`
 and whose stored output (the text of stream outputs and the text/plain of results and displays) contains the word
@@ -68,7 +68,7 @@ PART1, PART2, COURSE = "Part 1", "Part 2", "course"
 
 NAMES = [(PART1, re.compile(r"lecture_(\d+)_\w+\.ipynb")), (PART2, re.compile(r"production_(\d+)_\w+\.ipynb"))]
 LEGACY = re.compile(r"(\d+)_\w+\.ipynb")
-TIME = re.compile(r"^\*\*Time:\*\* about (\d+) minutes\b", re.M)
+TIME = re.compile(r"^\*\*Time:\*\* (\d+) min\b", re.M)
 EXERCISE = re.compile(r"^(#{1,6}\s+Exercise\s+\d+\b|\*\*Exercise\s+\d+\b)", re.M)
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 TAG = re.compile(r"<[^>]+>")
@@ -309,7 +309,7 @@ def failures(root=ROOT):
             fails.append(f"{name}: {minutes:.1f} min measured, a Part 2 lesson takes at most {PART2_LESSON} min")
         stated = stated_minutes(lesson.cells)
         if stated is None:
-            fails.append(f"{name}: states no time as `**Time:** about N minutes` in its first three markdown cells")
+            fails.append(f"{name}: states no time as `**Time:** N min` in its first three markdown cells")
         elif abs(stated - minutes) > STATED_TOLERANCE * minutes:
             fails.append(
                 f"{name}: states {stated} min, measured {minutes:.1f} min "
