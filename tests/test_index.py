@@ -13,7 +13,7 @@ COURSE = [
     "02_model_file",
     "03_validation",
     "04_query_endpoint",
-    "05_form",
+    "lecture_5_form",
     "06_app",
     "07_see_it_running",
     "08_deploy",
