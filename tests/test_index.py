@@ -14,7 +14,7 @@ COURSE = [
     "lecture_3_model_file",
     "03_validation",
     "04_query_endpoint",
-    "05_form",
+    "lecture_5_form",
     "06_app",
     "07_see_it_running",
     "lecture_7_deploy",
