@@ -1,4 +1,4 @@
-"""Self-checks for 09_monitoring. The lesson's server is stopped by the time the exercises come,
+"""Self-checks for production_3_monitoring. The lesson's server is stopped by the time the exercises come,
 so the checks make their metrics texts with Flask's test client, or write them out here."""
 
 import functools
