@@ -1,5 +1,5 @@
-"""production_4_speed's self-checks: the untouched placeholder is "not yet", a reference answer passes, a plausible wrong one
-does not."""
+"""production_4_speed's self-checks: the untouched placeholder is "not yet", a reference answer passes, a plausible
+wrong one does not."""
 
 import pytest
 from exercises import is_not_yet, passed
