@@ -18,8 +18,8 @@ COURSE = [
     "06_app",
     "07_see_it_running",
     "lecture_7_deploy",
-    "09_monitoring",
-    "10_speed",
+    "production_3_monitoring",
+    "production_4_speed",
     "11_retrain_gate",
     "12_beyond_a_point",
 ]

@@ -1,4 +1,4 @@
-"""GET /metrics (boston_app/metrics.py, nbs/09_monitoring.ipynb): exact counts through Flask's test client and
+"""GET /metrics (boston_app/metrics.py, nbs/production_3_monitoring.ipynb): exact counts through Flask's test client and
 through real gunicorn with 2 workers (prometheus_client's multiprocess mode, summed across workers), bounded label
 values under hostile paths, methods and fields, and the bearer token."""
 

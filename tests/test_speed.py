@@ -1,4 +1,4 @@
-"""The two speed tricks of 10_speed answer exactly as the plain code the core lessons teach (hypothesis).
+"""The two speed tricks of production_4_speed answer exactly as the plain code the core lessons teach (hypothesis).
 
 `parse_json_fast(b)` gives the same value as `api.parse_json(b)` (types, float signs, key order, every object's
 `repeated`), or the same `ValidationError` fields; `validate_batch_fast` gives the same `(values, warnings)` as

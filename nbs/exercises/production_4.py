@@ -1,4 +1,4 @@
-"""Self-checks for 10_speed's exercises."""
+"""Self-checks for production_4_speed's exercises."""
 
 import orjson
 

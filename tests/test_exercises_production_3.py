@@ -1,35 +1,16 @@
-"""Lesson 09's self-checks: the placeholder is 'not yet', a reference solution passes, a plausible wrong answer
-is 'not yet'. The reference solutions live here, not in the notebook."""
+"""production_3_monitoring's self-checks: the placeholder is 'not yet', a reference solution passes, a plausible
+wrong answer is 'not yet'. The reference solutions live here, not in the notebook."""
 
 import hmac
+import secrets
+from hmac import compare_digest
 
 import pytest
 from exercises import is_not_yet, passed
-from exercises.lesson_09 import check_1, check_2, check_3
+from exercises.production_3 import check_1, check_2
 
 
 def placeholder(*args):
-    return None
-
-
-def sample(text, line_start):
-    for line in text.splitlines():
-        if line.startswith(line_start + " "):
-            return float(line.split()[-1])
-    return 0.0
-
-
-def sample_without_the_space(text, line_start):  # takes a longer name that starts the same
-    for line in text.splitlines():
-        if line.startswith(line_start):
-            return float(line.split()[-1])
-    return 0.0
-
-
-def sample_none_when_missing(text, line_start):
-    for line in text.splitlines():
-        if line.startswith(line_start + " "):
-            return float(line.split()[-1])
     return None
 
 
@@ -68,6 +49,22 @@ def authorized_with_equals(header, token):  # right answers, but == stops at the
     return scheme.lower() == "bearer" and given == token
 
 
+def authorized_importing_the_name(header, token):  # right, with compare_digest imported by name
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and compare_digest(given.encode(), token.encode())
+
+
+def authorized_with_secrets(header, token):  # right: secrets.compare_digest is hmac's
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and secrets.compare_digest(given.encode(), token.encode())
+
+
+def authorized_with_equals_naming_compare_digest(header, token):  # says compare_digest, compares with ==
+    """Not hmac.compare_digest: == stops at the first difference."""
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and given == token
+
+
 def authorized_case_sensitive(header, token):
     scheme, _, given = header.partition(" ")
     return scheme == "Bearer" and hmac.compare_digest(given.encode(), token.encode())
@@ -90,7 +87,7 @@ def authorized_prefix(header, token):  # accepts any header that merely starts r
         (check_1, placeholder, 1),
         (check_1, None, 1),
         (check_2, placeholder, 2),
-        (check_3, placeholder, 3),
+        (check_2, None, 2),
     ],
 )
 def test_placeholders_are_not_yet(check, answer, number):
@@ -99,7 +96,12 @@ def test_placeholders_are_not_yet(check, answer, number):
 
 @pytest.mark.parametrize(
     "check, answer, number",
-    [(check_1, sample, 1), (check_2, share_at_most, 2), (check_3, authorized, 3)],
+    [
+        (check_1, share_at_most, 1),
+        (check_2, authorized, 2),
+        (check_2, authorized_importing_the_name, 2),
+        (check_2, authorized_with_secrets, 2),
+    ],
 )
 def test_reference_solutions_pass(check, answer, number):
     assert check(answer) == passed(number)
@@ -108,14 +110,13 @@ def test_reference_solutions_pass(check, answer, number):
 @pytest.mark.parametrize(
     "check, answer, number",
     [
-        (check_1, sample_without_the_space, 1),
-        (check_1, sample_none_when_missing, 1),
-        (check_2, share_adding_the_buckets, 2),
-        (check_2, share_dividing_by_zero, 2),
-        (check_3, authorized_with_equals, 3),
-        (check_3, authorized_case_sensitive, 3),
-        (check_3, authorized_on_text, 3),
-        (check_3, authorized_prefix, 3),
+        (check_1, share_adding_the_buckets, 1),
+        (check_1, share_dividing_by_zero, 1),
+        (check_2, authorized_with_equals, 2),
+        (check_2, authorized_with_equals_naming_compare_digest, 2),
+        (check_2, authorized_case_sensitive, 2),
+        (check_2, authorized_on_text, 2),
+        (check_2, authorized_prefix, 2),
     ],
 )
 def test_plausible_wrong_answers_are_not_yet(check, answer, number):

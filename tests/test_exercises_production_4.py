@@ -1,9 +1,9 @@
-"""10_speed's self-checks: the untouched placeholder is "not yet", a reference answer passes, a plausible wrong one
-does not."""
+"""production_4_speed's self-checks: the untouched placeholder is "not yet", a reference answer passes, a plausible
+wrong one does not."""
 
 import pytest
 from exercises import is_not_yet, passed
-from exercises.lesson_10 import check_1, check_2, check_3
+from exercises.production_4 import check_1, check_2, check_3
 
 
 def placeholder_3(plain_ms, fast_ms):
