@@ -214,21 +214,16 @@ def curve_svg(feature, xs, ys, entered_x, entered_y):
 from flask import Blueprint, jsonify, request
 from markupsafe import Markup
 
-from boston_app.api import (
+from .api import answer, error, invalid, note_served, query_fields, service
+from boston_app.jsonapi import (
     INTEGER,
     NUMBER_TYPE,
-    answer,
-    error,
     error_response,
-    invalid,
     json_content,
-    note_served,
     ok_response,
     predict_get_operation,
-    query_fields,
     read_body,
     ref,
-    service,
 )
 from .validation import ValidationError, shown, validate_row
 

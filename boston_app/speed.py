@@ -9,7 +9,7 @@ __all__ = ['LONG_NUMBER', 'MAX_BRACKETS', 'NUMBER_TYPES', 'parse_json_fast', 'us
 # %% ../nbs/10_speed.ipynb #0130e650
 import orjson
 
-from . import api
+from . import jsonapi as api  # parse_json and Obj: the JSON API layer's
 
 # 19 digits in a row may spell an integer beyond 64 bits: orjson makes it a float, Python an int.
 LONG_NUMBER = b"0" * 19
