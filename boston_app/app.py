@@ -6,10 +6,10 @@
 __all__ = ['LAYERS', 'create_app']
 
 # %% ../nbs/production_7_service.ipynb #b72c2cf8
-from . import core, explain, metrics, speed
+from . import core, explain, jsonapi, metrics, speed
 
 # metrics first: its hooks then time and count all of every request
-LAYERS = [metrics, speed, explain]
+LAYERS = [metrics, jsonapi, speed, explain]
 
 
 def create_app(config=None, layers=LAYERS):

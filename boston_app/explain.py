@@ -192,7 +192,7 @@ def curve_svg(feature, xs, ys, entered_x, entered_y):
 from flask import Blueprint, jsonify, request
 from markupsafe import Markup
 
-from . import api
+from . import api, jsonapi
 from .validation import ValidationError, shown, validate_row
 
 # %% ../nbs/production_5_beyond_a_point.ipynb #cf292fe7
@@ -247,7 +247,7 @@ def explain_post():
         )
     svc = api.service()
     try:
-        body, repeated = api.read_body(svc)
+        body, repeated = jsonapi.read_body(svc)
         if "instances" in body:
             raise ValidationError({"body": "explains one house at a time, not a batch"})
         return explain_row(body, repeated)
@@ -306,7 +306,7 @@ def charts(row, prediction, choices):
 # %% ../nbs/production_5_beyond_a_point.ipynb #9e711d01
 def interval_schema():
     "The 90% range of one prediction, in $1000s and in dollars."
-    number, integer = api.NUMBER_TYPE, api.INTEGER
+    number, integer = jsonapi.NUMBER_TYPE, jsonapi.INTEGER
     properties = dict(low=number, high=number, level=number, low_usd=integer, high_usd=integer)
     return dict(type="object", required=list(properties), properties=properties)
 
@@ -328,10 +328,10 @@ def explanation_schema(prediction, names):
     contributions = dict(
         type="object",
         required=names,
-        properties={name: api.NUMBER_TYPE for name in names},
+        properties={name: jsonapi.NUMBER_TYPE for name in names},
         additionalProperties=False,
     )
-    properties = {**prediction["properties"], "base": api.NUMBER_TYPE}
+    properties = {**prediction["properties"], "base": jsonapi.NUMBER_TYPE}
     properties["contributions"] = contributions
     required = prediction["required"] + ["base", "contributions"]
     return {**prediction, "required": required, "properties": properties}
@@ -339,10 +339,10 @@ def explanation_schema(prediction, names):
 
 def explain_get_operation(schema):
     "GET /explain: as GET /predict, answered with the explanation."
-    operation = api.predict_get_operation(schema)
+    operation = jsonapi.predict_get_operation(schema)
     operation["summary"] = "Explain one house's price, from query parameters"
     operation["operationId"] = "explainGet"
-    explained = api.ok_response("The explained prediction", api.ref("Explanation"))
+    explained = jsonapi.ok_response("The explained prediction", jsonapi.ref("Explanation"))
     operation["responses"]["200"] = explained
     return operation
 
@@ -350,15 +350,15 @@ def explain_get_operation(schema):
 def explain_post_operation():
     "POST /explain: one house as JSON; a batch is refused."
     responses = {
-        "200": api.ok_response("The explained prediction", api.ref("Explanation")),
-        "400": api.error_response("Invalid input, or a batch"),
-        "413": api.error_response("Body over the size limit"),
-        "415": api.error_response("Body is not JSON"),
+        "200": jsonapi.ok_response("The explained prediction", jsonapi.ref("Explanation")),
+        "400": jsonapi.error_response("Invalid input, or a batch"),
+        "413": jsonapi.error_response("Body over the size limit"),
+        "415": jsonapi.error_response("Body is not JSON"),
     }
     return dict(
         summary="Explain one house's price",
         operationId="explainPost",
-        requestBody=dict(required=True, content=api.json_content(api.ref("Features"))),
+        requestBody=dict(required=True, content=jsonapi.json_content(jsonapi.ref("Features"))),
         responses=responses,
     )
 
@@ -367,7 +367,7 @@ def add_to_openapi(document):
     "Add the range to the answers, and /explain's paths and schema, to the OpenAPI `document`."
     schema = api.service().schema
     schemas = document["components"]["schemas"]
-    pair = dict(type="array", items=api.NUMBER_TYPE, minItems=2, maxItems=2)
+    pair = dict(type="array", items=jsonapi.NUMBER_TYPE, minItems=2, maxItems=2)
     prediction = with_field(schemas["Prediction"], "price_usd", "interval", interval_schema())
     schemas["Prediction"] = prediction
     schemas["Predictions"] = with_field(

@@ -9,7 +9,7 @@ __all__ = ['LONG_NUMBER', 'MAX_BRACKETS', 'NUMBER_TYPES', 'parse_json_fast', 'us
 # %% ../nbs/production_4_speed.ipynb #0130e650
 import orjson
 
-from . import api
+from . import jsonapi
 
 # 19 digits in a row may spell an integer beyond 64 bits: orjson makes it a float, Python an int.
 LONG_NUMBER = b"0" * 19
@@ -38,19 +38,19 @@ def _keys(value):
 
 # %% ../nbs/production_4_speed.ipynb #46e69daf
 def parse_json_fast(data):
-    "The same value as `api.parse_json(data)`, read by orjson when no key can be given twice."
+    "The same value as `jsonapi.parse_json(data)`, read by orjson when no key can be given twice."
     if _may_differ(data):
-        return api.parse_json(data)
+        return jsonapi.parse_json(data)
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
-        return api.parse_json(data)  # the plain parser's message says exactly what is wrong
+        return jsonapi.parse_json(data)  # the plain parser's message says exactly what is wrong
     # orjson keeps only the last of a repeated key, so a key given twice leaves a colon uncounted;
     # so does a colon inside a string or a deeper object: then the plain parser decides.
     if _keys(value) != data.count(b":"):
-        return api.parse_json(data)
+        return jsonapi.parse_json(data)
     # The body as the plain parser makes it, since the routes read its `repeated` (empty here).
-    return api.Obj(value) if type(value) is dict else value
+    return jsonapi.Obj(value) if type(value) is dict else value
 
 # %% ../nbs/production_4_speed.ipynb #c85db428
 import numpy as np

@@ -105,7 +105,7 @@ def test_both_batch_validators_answer_exactly_as_validating_each_row(reference):
     import json
     import random
 
-    from boston_app.api import parse_json
+    from boston_app.jsonapi import parse_json
     from boston_app.speed import validate_batch_fast
     from boston_app.validation import MAX_UNKNOWN, Schema, ValidationError, validate_batch, validate_row
 

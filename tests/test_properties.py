@@ -299,7 +299,7 @@ def repeated_keys(v):
 @SETTINGS
 @given(json_text)
 def test_parse_json_reads_values_and_records_every_repeated_key(value):
-    from boston_app.api import parse_json
+    from boston_app.jsonapi import parse_json
 
     got = parse_json(to_text(value).encode())
     want, repeated = expected(value)
@@ -308,7 +308,7 @@ def test_parse_json_reads_values_and_records_every_repeated_key(value):
 
 @pytest.mark.parametrize("digits", ["18446744073709551616", "1" + "0" * 40, "9" * 308, "1" + "0" * 400])
 def test_a_huge_integer_in_a_body_is_a_number_or_too_large(digits):
-    from boston_app.api import parse_json
+    from boston_app.jsonapi import parse_json
 
     row = parse_json(f'{{"CRIM": {digits}}}'.encode())
     try:

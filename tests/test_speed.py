@@ -1,6 +1,6 @@
 """The two speed tricks of production_4_speed answer exactly as the plain code the core lessons teach (hypothesis).
 
-`parse_json_fast(b)` gives the same value as `api.parse_json(b)` (types, float signs, key order, every object's
+`parse_json_fast(b)` gives the same value as `jsonapi.parse_json(b)` (types, float signs, key order, every object's
 `repeated`), or the same `ValidationError` fields; `validate_batch_fast` gives the same `(values, warnings)` as
 `validation.validate_batch`, or the same `ValidationError` fields, in the same order and cut.
 """
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from boston_app import api, validation
+from boston_app import jsonapi, validation
 from boston_app.model import default_model_dir, read_card
 from boston_app.speed import parse_json_fast, usual_intervals, validate_batch_fast
 from boston_app.validation import MAX_UNKNOWN, Schema, ValidationError, validate_batch
@@ -116,7 +116,7 @@ bodies = st.one_of(
 @example(b'{"a": 1, "\\u0061": 2}')
 @example('{"CRIM": 0.1, "RM": 6.5}'.encode("utf-16"))
 def test_parse_json_fast_answers_as_the_plain_parser(data):
-    assert outcome(parse_json_fast, data) == outcome(api.parse_json, data), data
+    assert outcome(parse_json_fast, data) == outcome(jsonapi.parse_json, data), data
 
 
 # Deep nesting: orjson goes 1,024 levels deep, Python's parser to about its recursion limit, which depends on the
@@ -141,7 +141,7 @@ def chain(f, data):
 def test_parse_json_fast_nests_as_the_plain_parser(depth, inside):
     for data in ("[" * depth + inside + "]" * depth, '{"instances": ' + "[" * depth + "]" * depth + "}"):
         data = data.encode()
-        assert chain(parse_json_fast, data) == chain(api.parse_json, data), data[:50]
+        assert chain(parse_json_fast, data) == chain(jsonapi.parse_json, data), data[:50]
 
 
 def test_parse_json_fast_reads_a_batch_with_orjson():
@@ -149,7 +149,7 @@ def test_parse_json_fast_reads_a_batch_with_orjson():
     body = json.dumps({"instances": [{n: FEATURES[n]["median"] for n in NAMES}] * 3}).encode()
     value = parse_json_fast(body)
     assert type(value["instances"][0]) is dict
-    assert canonical(value) == canonical(api.parse_json(body))
+    assert canonical(value) == canonical(jsonapi.parse_json(body))
 
 
 # ------------------------------------------------------------------------------------------- validate_batch_fast
@@ -199,7 +199,7 @@ def odd_row(draw):
         if draw(st.booleans()):
             row.pop(draw(st.sampled_from(NAMES)))  # as many keys as features, one of them unknown
     elif kind == "repeated":
-        row = api.Obj(row)
+        row = jsonapi.Obj(row)
         row.repeated = draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=3, unique=True))
     else:
         row = dict(reversed(list(row.items())))  # the same row in another order: still usual
@@ -225,7 +225,7 @@ MEDIANS = {n: FEATURES[n]["median"] for n in NAMES}
 @example([{**MEDIANS, "ZN": True}], 1000)
 @example([MEDIANS, {**MEDIANS, "TAX": 10**400}], 1000)
 @example([{**MEDIANS, "RM": float("nan")}, {**MEDIANS, "CHAS": 0.5}, {**MEDIANS, "CHAS": 1}], 1000)
-@example([api.Obj(MEDIANS)], 1000)
+@example([jsonapi.Obj(MEDIANS)], 1000)
 @example([MEDIANS] * 3, 2)
 def test_validate_batch_fast_answers_as_the_plain_loop(rows, max_batch):
     plain = outcome(validate_batch, SCHEMA, rows, max_batch)
@@ -237,7 +237,7 @@ def test_validate_batch_fast_answers_as_the_plain_loop(rows, max_batch):
 def test_a_parsed_body_validates_alike(body):
     """Rows as either parser gives them (dicts from orjson, the plain parser's objects) validate alike."""
     try:
-        parsed = api.parse_json(body[0])
+        parsed = jsonapi.parse_json(body[0])
     except ValidationError:
         return
     rows = parsed.get("instances") if isinstance(parsed, dict) else parsed

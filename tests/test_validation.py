@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from boston_app.api import parse_json
+from boston_app.jsonapi import parse_json
 from boston_app.model import read_card
 from boston_app.validation import (
     MAX_BATCH,

@@ -2,7 +2,7 @@
 
 import orjson
 
-from boston_app.api import parse_json
+from boston_app.jsonapi import parse_json
 from boston_app.model import default_model_dir, read_card
 from boston_app.speed import _keys, usual_rows
 from boston_app.validation import Schema, ValidationError

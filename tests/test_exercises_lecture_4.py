@@ -1,8 +1,8 @@
-"""04_query_endpoint's exercise checks: the placeholder is "not yet", a right answer passes, a wrong one does not."""
+"""lecture_4_query_endpoint's exercise checks: a right answer passes, wrong ones get "not yet"."""
 
 import flask
 from exercises import is_not_yet, passed, verdict
-from exercises.lesson_04 import LECTURE_URL, check_1, check_2, served_client
+from exercises.lecture_4 import LECTURE_URL, check_1, check_2, served_client
 
 from boston_app.api import error
 from boston_app.model import load_model

@@ -1,4 +1,4 @@
-"""Self-checks for 04_query_endpoint's exercises (`tests/test_exercises_04.py` proves each one)."""
+"""Self-checks for lecture_4_query_endpoint's exercises (proved by its test module)."""
 
 import flask
 
@@ -15,7 +15,7 @@ def served_client():
     """A test client of the finished endpoint (the blueprint and a Service), made once."""
     global _client
     if _client is None:
-        app = flask.Flask("lesson_04_check")
+        app = flask.Flask("lecture_4_check")
         app.extensions["boston_app"] = Service(load_model())
         app.register_blueprint(bp)
         _client = app.test_client()
