@@ -1,45 +1,73 @@
-"""The self-checks of Part 1, lesson 5's exercises (nbs/lecture_5_form.ipynb): the placeholder is "not yet", a right
-answer passes, a plausible wrong one does not. The reference solutions live here, not in the notebook."""
+"""lecture_5_query_endpoint's exercise checks: a right answer passes, wrong ones get "not yet"."""
 
-import re
-from html import unescape
+import flask
+from exercises import is_not_yet, passed, verdict
+from exercises.lecture_5 import LECTURE_URL, check_1, check_2, served_client
 
-import pytest
-from exercises import is_not_yet, passed
-from exercises.lecture_5 import LECTURE_HOUSE, check_1, check_2, client
+from boston_app.api import error
+from boston_app.model import load_model
+from boston_app.validation import to_number
 
-
-def noax_answer():
-    "Exercise 1 solved from its text: post the lecture's house with NOAX and read the page's error."
-    r = client().post("/", data={**LECTURE_HOUSE, "NOAX": "0.538"})
-    errors = re.findall(r'<p class="error">(.*?)</p>', r.get_data(as_text=True))
-    return r.status_code, unescape(next(e for e in errors if "NOAX" in e))
+FOUR = ["CRIM", "RM", "AGE", "DIS"]
 
 
-def test_placeholders_are_not_yet():
+# Reference solutions (kept here, not in the notebook).
+def answer_1():
+    return served_client().get(LECTURE_URL + "&LSTAT=4.98").json["price_usd"]
+
+
+def small_app():
+    model = load_model()
+    medians = {f["name"]: f["median"] for f in model.card["features"]}
+    app = flask.Flask("small")
+
+    @app.get("/predict")
+    def predict():
+        row = dict(medians)
+        problems = {}
+        for name in FOUR:
+            try:
+                row[name] = to_number(flask.request.args.get(name))
+            except ValueError as e:
+                problems[name] = str(e)
+        if problems:
+            return error("invalid input", problems)
+        medv = float(model.predict([list(row.values())])[0])
+        return {"price_usd": round(medv * 1000)}
+
+    return app
+
+
+def lecture_fixed():
+    """The lesson's `predict_fixed`: works on the lecture's URL, 500 on bad input."""
+    model = load_model()
+    medians = {f["name"]: f["median"] for f in model.card["features"]}
+    app = flask.Flask("fixed")
+
+    @app.get("/predict")
+    def predict():
+        row = dict(medians)
+        for name in FOUR:
+            row[name] = float(flask.request.args[name])
+        medv = float(model.predict([list(row.values())])[0])
+        return {"price_usd": round(medv * 1000)}
+
+    return app
+
+
+def test_check_1():
     assert is_not_yet(check_1(None), 1)
-    assert is_not_yet(check_2(None), 2)
+    assert check_1(answer_1()) == passed(1)
+    lecture_price = served_client().get(LECTURE_URL).json["price_usd"]
+    line = check_1(lecture_price)
+    assert is_not_yet(line, 1) and line.startswith(verdict(1, "that is the lecture's price"))
+    assert is_not_yet(check_1(answer_1() + 1000), 1)
 
 
-def test_exercise_1():
-    status, text = noax_answer()
-    assert (status, text) == (400, "NOAX: unknown field; did you mean NOX?")
-    assert check_1((status, text)) == passed(1)
-    assert check_1((status, f"  {text}\n")) == passed(1)  # surrounding blanks do not matter
-    assert is_not_yet(check_1((200, text)), 1)  # the lecture's house alone is answered with a 200
-    assert is_not_yet(check_1((400, "NOAX")), 1)  # not the whole text
-    assert is_not_yet(check_1((400, "unknown field; did you mean NOX?")), 1)  # the text as the page shows it
-    assert is_not_yet(check_1([status, text]), 1)
-
-
-def test_exercise_1_is_about_the_part_1_form():
-    "The check's app is Part 1's: the lesson's form and API, no layer of Part 2."
-    assert set(client().application.blueprints) == {"api", "form"}
-
-
-@pytest.mark.parametrize(
-    "wrong", [{"template_folder": "templates"}, {"static_folder": "template"}, {}, "template", {"folder": "template"}]
-)
-def test_exercise_2(wrong):
-    assert check_2({"template_folder": "template"}) == passed(2)
-    assert is_not_yet(check_2(wrong), 2)
+def test_check_2():
+    assert is_not_yet(check_2(lambda: None), 2)
+    assert check_2(small_app) == passed(2)
+    assert is_not_yet(check_2(lecture_fixed), 2)  # 500 for RM=abc
+    testing = lecture_fixed()
+    testing.testing = True  # exceptions reach the check instead of a 500
+    assert is_not_yet(check_2(lambda: testing), 2)

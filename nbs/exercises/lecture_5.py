@@ -1,79 +1,92 @@
-"""Self-checks for the exercises of Part 1, lesson 5 (nbs/lecture_5_form.ipynb)."""
-
-import re
-import tempfile
-from html import unescape
-from pathlib import Path
+"""Self-checks for lecture_5_query_endpoint's exercises (proved by its test module)."""
 
 import flask
-from jinja2 import TemplateNotFound
 
-from boston_app import api, form
-from boston_app.model import default_model_dir, load_model
-from exercises import verdict
+from boston_app.api import Service, bp
+from boston_app.model import load_model
 
-ROOT = Path(__file__).resolve().parents[2]
+from . import unanswered, verdict
 
-LECTURE_HOUSE = {"CRIM": "0.0006", "RM": "6.5", "AGE": "65", "DIS": "5"}
+LECTURE_URL = "/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5"
 _client = None
 
 
-def client():
-    "A test client of Part 1's form and API (the lesson's `try_form`), built once."
+def served_client():
+    """A test client of the finished endpoint (the blueprint and a Service), made once."""
     global _client
     if _client is None:
-        app = flask.Flask(
-            "lecture_5", template_folder=ROOT / "templates", static_folder=ROOT / "static"
-        )
-        app.extensions["boston_app"] = api.Service(load_model(default_model_dir()))
-        app.register_blueprint(api.bp)
-        app.register_blueprint(form.bp)
+        app = flask.Flask("lecture_4_check")
+        app.extensions["boston_app"] = Service(load_model())
+        app.register_blueprint(bp)
         _client = app.test_client()
     return _client
 
 
-def _noax_error():
-    "The status and the page's error for the lecture's house sent with NOAX."
-    r = client().post("/", data={**LECTURE_HOUSE, "NOAX": "0.538"})
-    html = r.get_data(as_text=True)
-    errors = re.findall(r'<p class="error">(.*?)</p>', html)
-    return r.status_code, next(e for e in errors if "NOAX" in e)
+def price(url):
+    """The finished endpoint's price in dollars for `url`."""
+    return served_client().get(url).json["price_usd"]
 
 
 def check_1(answer):
-    "Exercise 1: the status and the error the form shows for a field named NOAX."
+    """Exercise 1: the price of the lecture's house with LSTAT=4.98."""
     if answer is None:
-        return verdict(1, "set `answer_1` to your answer, then run this cell again")
-    if not isinstance(answer, tuple) or len(answer) != 2:
-        return verdict(1, "give a tuple of two: (status code, error text)")
-    status, text = _noax_error()
-    if answer[0] != status:
+        return unanswered(1, "answer_1")
+    if answer == price(LECTURE_URL):
+        return verdict(1, "that is the lecture's price without LSTAT: add &LSTAT=4.98 to the URL")
+    if answer != price(LECTURE_URL + "&LSTAT=4.98"):
         return verdict(
-            1, f"status {answer[0]!r} is not the one the form answers: print `r.status_code`"
+            1, f"{answer!r} is not the answer's price_usd for the lecture's URL with LSTAT=4.98"
         )
-    if not isinstance(answer[1], str) or "NOAX" not in answer[1]:
-        return verdict(1, "the text must be the page's error that names NOAX")
-    if unescape(answer[1].strip()) != unescape(text):
-        return verdict(1, f"{answer[1]!r} is not all of the error's text as the page shows it")
     return verdict(1)
 
 
-def check_2(kwargs):
-    "Exercise 2: Flask keyword arguments that find templates in `template/`."
-    if kwargs is None:
-        return verdict(2, "set `answer_2` to your answer, then run this cell again")
-    if not isinstance(kwargs, dict):
-        return verdict(2, "give a dictionary of keyword arguments, such as {'name': value}")
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        (root / "template").mkdir()
-        (root / "template" / "main.html").write_text("<h1>found</h1>")
-        try:
-            app = flask.Flask("lecture", root_path=root, **kwargs)
-            with app.app_context():
-                html = flask.render_template("main.html")
-        except TemplateNotFound:
-            return verdict(2, "Flask still looks in another folder: main.html was not found")
-        except TypeError as e:
-            return verdict(2, f"flask.Flask does not take these arguments ({e})")
-    return verdict(2) if html == "<h1>found</h1>" else verdict(2, "another template was found")
+# Bad queries and the field each answer must name.
+BAD_QUERIES = [
+    ("/predict?CRIM=0.0006&RM=abc&AGE=65&DIS=5", "RM"),
+    ("/predict?CRIM=0.0006&RM=nan&AGE=65&DIS=5", "RM"),
+    ("/predict?CRIM=0.0006&RM=6.5&AGE=65", "DIS"),
+]
+
+
+def _get(client, url):
+    """The response to GET `url`, or the text of the exception the app raised."""
+    try:
+        return client.get(url)
+    except Exception as e:  # an app in testing mode lets its exceptions through
+        return f"{type(e).__name__}: {e}"
+
+
+def _problem(client, url, field):
+    """What is wrong with the answer to the bad `url`, or None."""
+    r = _get(client, url)
+    if isinstance(r, str):
+        return f"GET {url} raised {r}"
+    if r.status_code != 400:
+        return f"GET {url} answered {r.status_code}, expected 400"
+    fields = (r.json or {}).get("error", {}).get("fields", {}) if r.is_json else {}
+    if field not in fields:
+        return f"GET {url}: the answer's error fields do not name {field}"
+    return None
+
+
+def check_2(make_app):
+    """Exercise 2: `small_app()` answers the lecture's URL and names the field of each bad query."""
+    if not callable(make_app):
+        return verdict(2, "`small_app` must be a function")
+    app = make_app()
+    if app is None:
+        return verdict(2, "write `small_app` in the cell above, then run this cell again")
+    if not isinstance(app, flask.Flask):
+        return verdict(2, "small_app() must return a Flask app")
+    app.logger.disabled = True  # a crash is reported below, not as a traceback
+    client = app.test_client()
+    r = _get(client, LECTURE_URL)
+    if isinstance(r, str) or r.status_code != 200 or not r.is_json:
+        return verdict(2, "the lecture's URL must be answered 200 with JSON")
+    if r.json.get("price_usd") != price(LECTURE_URL):
+        return verdict(2, f"the lecture's URL must give price_usd {price(LECTURE_URL)}")
+    for url, field in BAD_QUERIES:
+        problem = _problem(client, url, field)
+        if problem:
+            return verdict(2, problem)
+    return verdict(2)

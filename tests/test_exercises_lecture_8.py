@@ -4,7 +4,7 @@ plausible wrong answer is 'not yet'. The reference solutions live here, not in t
 import re
 
 from exercises import is_not_yet, passed, unanswered
-from exercises.lecture_7 import check_1, check_2
+from exercises.lecture_8 import check_1, check_2
 
 
 def placeholder(*args):

@@ -1,4 +1,4 @@
-"""Self-checks for lecture_7_deploy."""
+"""Self-checks for lecture_8_deploy."""
 
 from exercises import unanswered, verdict
 
