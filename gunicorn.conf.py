@@ -1,7 +1,6 @@
 # gunicorn reads this file from the working directory: `gunicorn boston_app.app:app` (the Procfile) needs no flags.
 # Every setting says why. The reference: https://docs.gunicorn.org/en/stable/settings.html
 import atexit
-import contextlib
 import os
 import shutil
 import sys
@@ -9,8 +8,6 @@ import tempfile
 from pathlib import Path
 
 import gevent
-from gunicorn.http.errors import NoMoreData
-from gunicorn.workers.ggevent import GeventWorker
 
 
 def _env_int(name, default, low, high):
@@ -32,52 +29,9 @@ bind = f"{os.environ.get('HOST') or ('[::]' if ON_HEROKU else '127.0.0.1')}:{_en
 # steps aside whenever it waits for the network. A client that is slow, idle or gone costs one greenlet, not a worker:
 # gunicorn's default `sync` worker gives each connection a whole process until it is done, so two silent sockets stop
 # two sync workers and every other client waits. Predictions take microseconds of CPU, so nothing else waits long.
-# gunicorn's gevent worker needs two changes for a service on the open internet:
-class FairGeventWorker(GeventWorker):
-    """gunicorn's gevent worker, with two changes.
-
-    Connections take turns. A greenlet that finds its client's next request already waiting reads it without
-    stepping aside, so on a kept-alive connection a busy client could be served again and again while the worker's
-    other connections wait (measured: 1 worker, 2 connections, 10% of requests waited over 50 ms). After each
-    answer the greenlet now lets the others go first.
-
-    On SIGTERM, connections waiting for their next request are closed at once. gunicorn's own gevent worker waits for
-    them until `keepalive` runs out: on a dyno, where the router keeps connections open for 90 s, every restart would
-    take the whole `graceful_timeout` (25 s). Requests in flight still finish."""
-
-    def init_process(self):
-        self.waiting = set()  # the greenlets now waiting for a connection's next request
-        super().init_process()
-
-    @contextlib.contextmanager
-    def timeout_ctx(self):  # gunicorn wraps each wait for a request's headers in this
-        me = gevent.getcurrent()
-        self.waiting.add(me)
-        # gunicorn's own: give up silently after `keepalive`. Once shutting down, take a request already on its way
-        # (it is answered, then the connection closes), but wait for no other.
-        seconds = self.cfg.keepalive if self.alive else 0.1
-        try:
-            with gevent.Timeout(seconds, False):
-                yield
-        finally:
-            self.waiting.discard(me)
-
-    def handle_request(self, listener_name, req, sock, addr):
-        try:
-            return super().handle_request(listener_name, req, sock, addr)
-        finally:
-            gevent.sleep(0)  # answered: let the worker's other connections take their turn
-
-    def handle_exit(self, sig, frame):
-        super().handle_exit(sig, frame)  # stop accepting; finish the requests in flight
-        gevent.spawn(self.close_waiting)  # out of the signal handler, as gunicorn does for SIGQUIT
-
-    def close_waiting(self):
-        for greenlet in list(self.waiting):
-            greenlet.kill(NoMoreData(), block=False)  # as if the client had gone: the connection closes quietly
-
-
-worker_class = FairGeventWorker
+# FairGeventWorker (boston_app/serving.py) is gunicorn's gevent worker with two changes for the open internet:
+# connections take turns after each answer, and on SIGTERM idle kept-alive connections close at once.
+worker_class = "boston_app.serving.FairGeventWorker"
 workers = _env_int("WEB_CONCURRENCY", 2, 1, 64)  # processes; Heroku's buildpack sets WEB_CONCURRENCY=2 on 512 MB dynos
 worker_connections = 1000  # connections one worker holds at once (gunicorn's default); more wait in the listen queue
 

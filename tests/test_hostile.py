@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from boston_app.core import SECURITY_HEADERS
 from boston_app.model import default_model_dir, read_card
+from boston_app.serving import SECURITY_HEADERS
 from conftest import host_port
 
 FEATURES = [f["name"] for f in read_card(default_model_dir())["features"]]

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from boston_app.app import create_app
-from boston_app.core import SECURITY_HEADERS
+from boston_app.serving import SECURITY_HEADERS
 from conftest import BIN, MODEL_DIR, ROOT, free_port, start_server, stop_server
 
 DEBUGGER_MARKS = (

@@ -17,6 +17,7 @@ import time
 
 import pytest
 import requests
+from gunicorn.util import load_class
 from gunicorn.workers.ggevent import GeventWorker
 
 from conftest import ROOT, host_port, start_server, stop_server
@@ -229,5 +230,5 @@ def test_keepalive_fits_herokus_router():
     dyno = read_conf(DYNO="web.1")
     assert dyno["keepalive"] > 90
     assert dyno["bind"].startswith("[::]:")  # Fir dynos are IPv6-only
-    assert issubclass(CONF["worker_class"], GeventWorker)
+    assert issubclass(load_class(CONF["worker_class"]), GeventWorker)  # as gunicorn resolves the name
     assert REQUEST_SECONDS < 30  # within the router's 30 s for a request
