@@ -20,7 +20,7 @@ COURSE = [
     "lecture_7_deploy",
     "09_monitoring",
     "10_speed",
-    "11_retrain_gate",
+    "production_6_retrain_gate",
     "12_beyond_a_point",
 ]
 TERMS = (
