@@ -1,6 +1,6 @@
-"""The self-checks of production_6_retrain_gate's exercises: the placeholder is "not yet", a right answer passes, a plausible
-wrong one is refused. The reference solutions live here, not in the notebook. Every gate runs on a copy of model/ in
-a temporary folder, never on the committed one."""
+"""The self-checks of production_6_retrain_gate's exercises: the placeholder is "not yet", a right answer passes, a
+plausible wrong one is refused. The reference solutions live here, not in the notebook. Every gate runs on a copy
+of model/ in a temporary folder, never on the committed one."""
 
 import shutil
 

@@ -1,7 +1,7 @@
-"""The CD4ML gate (nbs/production_6_retrain_gate.ipynb, exported as boston_app/gate.py, run by `make gate`): a candidate that
-does not regress is promoted, atomically, with a card one version up; a worse one is refused with one line and leaves
-the folder byte for byte as it was. Every gate here runs against a copy of model/ in a temporary folder: the
-committed model is never written (the last test checks it)."""
+"""The CD4ML gate (nbs/production_6_retrain_gate.ipynb, exported as boston_app/gate.py, run by `make gate`): a
+candidate that does not regress is promoted, atomically, with a card one version up; a worse one is refused with
+one line and leaves the folder byte for byte as it was. Every gate here runs against a copy of model/ in a
+temporary folder: the committed model is never written (the last test checks it)."""
 
 import json
 import os
