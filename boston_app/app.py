@@ -6,10 +6,11 @@
 __all__ = ['LAYERS', 'create_app']
 
 # %% ../nbs/production_7_service.ipynb #b72c2cf8
-from . import core, explain, jsonapi, metrics, speed
+from . import core, explain, jsonapi, metrics, serving, speed
 
-# metrics first: its hooks then time and count all of every request
-LAYERS = [metrics, jsonapi, speed, explain]
+# metrics first: its hooks then time and count all of every request; serving next: whole bodies,
+# request ids, security headers and the proxy's headers for every route after it
+LAYERS = [metrics, serving, jsonapi, speed, explain]
 
 
 def create_app(config=None, layers=LAYERS):

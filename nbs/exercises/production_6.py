@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of 11_retrain_gate."""
+"""Self-checks for the exercises of production_6_retrain_gate."""
 
 import shutil
 import tempfile

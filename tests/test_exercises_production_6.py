@@ -1,12 +1,12 @@
-"""The self-checks of 11_retrain_gate's exercises: the placeholder is "not yet", a right answer passes, a plausible
-wrong one is refused. The reference solutions live here, not in the notebook. Every gate runs on a copy of model/ in
-a temporary folder, never on the committed one."""
+"""The self-checks of production_6_retrain_gate's exercises: the placeholder is "not yet", a right answer passes, a
+plausible wrong one is refused. The reference solutions live here, not in the notebook. Every gate runs on a copy
+of model/ in a temporary folder, never on the committed one."""
 
 import shutil
 
 import pytest
 from exercises import is_not_yet, passed
-from exercises.lesson_11 import check_1, check_2, check_3
+from exercises.production_6 import check_1, check_2, check_3
 
 from boston_app.gate import GateRefused, gate, held_out_split, train_candidate
 from boston_app.model import read_card
