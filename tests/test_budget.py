@@ -295,7 +295,7 @@ def test_todays_names_are_one_part_and_a_failure(tmp_path):
         "nbs/ has no lecture_N_*.ipynb or production_N_*.ipynb notebook: Part 1 and Part 2 cannot be checked "
         "(found 2 NN_*.ipynb lessons of today's course)"
     ]
-    assert "| **course** | **total** | 5 |" in budget.table(root)
+    assert "| **course in all** | | 5 |" in budget.table(root)
 
 
 def test_an_empty_course_is_a_failure(tmp_path):
@@ -348,7 +348,7 @@ def test_update_then_check_round_trips(tmp_path, capsys):
     assert budget.main(["--update", *files, "--root", str(root)]) == 0
     assert budget.main(["--check", *files, "--root", str(root)]) == 0
     text = readme.read_text()
-    assert text.startswith("# Course\n\n<!-- lessons:start -->\n| part | lesson |") and text.endswith(
+    assert text.startswith("# Course\n\n<!-- lessons:start -->\n| lesson | what you learn |") and text.endswith(
         "\n\nMore text.\n"
     )
     assert "[lecture_1_data](nbs/lecture_1_data.ipynb)" in text
@@ -370,7 +370,7 @@ def test_check_fails_on_a_changed_block(tmp_path, capsys):
     assert budget.main(["--check", str(readme), "--root", str(root)]) == 1
     out = capsys.readouterr().out
     assert "the lessons table is out of date" in out
-    assert "\n-| Part 1 | [lecture_1_data]" in out and "\n+| Part 1 | [lecture_1_data]" in out
+    assert "\n-| [lecture_1_data]" in out and "\n+| [lecture_1_data]" in out
     readme.write_text("no block here\n")
     assert budget.main(["--check", str(readme), "--root", str(root)]) == 1
     assert "no <!-- lessons:start --> ... <!-- lessons:end --> block" in capsys.readouterr().out

@@ -8,7 +8,6 @@ import re
 from conftest import ROOT
 
 COURSE = [
-    "index",
     "lecture_1_data",
     "lecture_2_train",
     "lecture_3_model_file",

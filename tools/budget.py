@@ -339,16 +339,29 @@ def percent(stated, measured):
     return f"{stated / measured:.0%}" if measured else "-"
 
 
+PART_TITLES = {"Part 1": "Part 1, the lecture, working", "Part 2": "Part 2, production, one layer per lesson"}
+
+
+def summary(cells):
+    """The lesson's one-line summary: the first blockquote line of its first markdown cells, or ''."""
+    for text in [c.source for c in cells if c.cell_type == "markdown"][:3]:
+        for line in text.splitlines():
+            if line.startswith("> "):
+                return line[2:].strip()
+    return ""
+
+
 def table(root=ROOT, base=None):
     """The markdown table of the lessons in `root`, their links relative to the folder `base` (the root by default)."""
     base = base or root
     course, _ = lessons(root)
     rows = [
-        "| part | lesson | cells | prose words | code lines | exercises | measured min | stated min"
+        "| lesson | what you learn | cells | prose words | code lines | exercises | measured min | stated min"
         " | stated/measured |",
         "|---|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for part in dict.fromkeys(lesson.part for lesson in course):
+        rows.append(f"| **{PART_TITLES.get(part, part)}** | | | | | | | | |")
         sums = [0, 0, 0, 0, 0.0, 0]
         for lesson in (lesson for lesson in course if lesson.part == part):
             cells, words, lines, ex, minutes = figures(lesson.cells)
@@ -356,12 +369,12 @@ def table(root=ROOT, base=None):
             for j, v in enumerate((cells, words, lines, ex, minutes, stated or 0)):
                 sums[j] += v
             rows.append(
-                f"| {part} | [{lesson.name}]({rel(lesson.path, base)}) | {cells} | {words} | {lines} | {ex} | "
-                f"{minutes:.1f} | {'-' if stated is None else stated} | "
+                f"| [{lesson.name}]({rel(lesson.path, base)}) | {summary(lesson.cells)} | {cells} | {words} | "
+                f"{lines} | {ex} | {minutes:.1f} | {'-' if stated is None else stated} | "
                 f"{'-' if stated is None else percent(stated, minutes)} |"
             )
         rows.append(
-            f"| **{part}** | **total** | {sums[0]} | {sums[1]} | {sums[2]} | {sums[3]} | {sums[4]:.1f} | {sums[5]} | "
+            f"| **{part} in all** | | {sums[0]} | {sums[1]} | {sums[2]} | {sums[3]} | {sums[4]:.1f} | {sums[5]} | "
             f"{percent(sums[5], sums[4])} |"
         )
     answered = url_answered(course)
