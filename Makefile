@@ -29,7 +29,7 @@ model: setup
 retrain: setup
 	out=$$(mktemp --suffix=.ipynb) && cd nbs && papermill --no-progress-bar --log-level WARNING -k python3 lecture_2_train.ipynb $$out && rm -f $$out
 
-# The CD4ML gate (lesson nbs/production_6_retrain_gate.ipynb): train CANDIDATE, compare it with the model in GATE_MODEL_DIR on the
+# The CD4ML gate (lesson nbs/production_7_retrain_gate.ipynb): train CANDIDATE, compare it with the model in GATE_MODEL_DIR on the
 # same held-out rows, and replace that folder (atomically, card version + 1) only when it does not regress beyond the
 # notebook's tolerances. Prints one line. Exit status 0: promoted. Otherwise the recipe exits 1 (refused, model
 # untouched) or 2 (the gate could not run: the log's end is printed), make says which ("Error 1"), and exits 2.
@@ -40,8 +40,8 @@ GATE_MODEL_DIR ?= $(CURDIR)/model
 GATE_VERDICT := import json, sys; r = json.load(open(sys.argv[1])); print(r["line"]); sys.exit(0 if r["promoted"] else 3)
 gate: setup
 	@out=$${GATE_OUTPUT:-$$(mktemp -d)} && mkdir -p "$$out" && out=$$(cd "$$out" && pwd) && rm -f "$$out/gate-report.json"; \
-	papermill --no-progress-bar --log-level WARNING -k python3 --cwd nbs nbs/production_6_retrain_gate.ipynb \
-		"$$out/production_6_retrain_gate.ipynb" -p model_dir "$(abspath $(GATE_MODEL_DIR))" -p candidate "$(CANDIDATE)" \
+	papermill --no-progress-bar --log-level WARNING -k python3 --cwd nbs nbs/production_7_retrain_gate.ipynb \
+		"$$out/production_7_retrain_gate.ipynb" -p model_dir "$(abspath $(GATE_MODEL_DIR))" -p candidate "$(CANDIDATE)" \
 		-p report "$$out/gate-report.json" -p in_place True >"$$out/gate.log" 2>&1; ran=$$?; \
 	python -c '$(GATE_VERDICT)' "$$out/gate-report.json" 2>/dev/null; verdict=$$?; \
 	if [ $$ran -eq 0 ] && [ $$verdict -eq 0 ]; then status=0; \

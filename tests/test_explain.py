@@ -1,4 +1,4 @@
-"""Part 2, lesson 5's explanations (boston_app/explain.py): exactly shap.TreeExplainer's values, adding up to the price;
+"""Part 2, lesson 6's explanations (boston_app/explain.py): exactly shap.TreeExplainer's values, adding up to the price;
 the what-if curve is the model's own predictions; the SVGs are accessible XML without inline style; and, on real
 gunicorn with 2 workers, loading the forest and TreeSHAP on the first explanation keeps master + workers under
 the dyno's budget.
@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 import requests
 
-from boston_app.explain import Explainer, bars_svg, curve_svg, price_interval, what_if
+from boston_app.explain import Explainer, bars_svg, curve_svg, what_if
+from boston_app.interval import price_interval
 from boston_app.model import load_model
 from conftest import MODEL_DIR, ROOT, children, pss_kib, start_server, stop_server
 
@@ -100,6 +101,7 @@ def test_shap_is_loaded_on_first_use_and_its_package_never():
 
 
 def test_price_interval_is_the_prediction_plus_minus_the_cards_half_width(model):
+    """Lesson 5's range (boston_app/interval.py), which every answer carries beside the explanation."""
     half_width = model.card["interval"]["half_width"]
     got = price_interval(21.7224, model.card)
     assert got == {

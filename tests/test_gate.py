@@ -1,4 +1,4 @@
-"""The CD4ML gate (nbs/production_6_retrain_gate.ipynb, exported as boston_app/gate.py, run by `make gate`): a
+"""The CD4ML gate (nbs/production_7_retrain_gate.ipynb, exported as boston_app/gate.py, run by `make gate`): a
 candidate that does not regress is promoted, atomically, with a card one version up; a worse one is refused with
 one line and leaves the folder byte for byte as it was. Every gate here runs against a copy of model/ in a
 temporary folder: the committed model is never written (the last test checks it)."""
@@ -163,7 +163,7 @@ def test_swap_in_puts_the_old_folder_back_when_the_new_one_cannot_move(model_cop
 
 
 def test_the_lesson_has_the_parameters_make_gate_passes():
-    nb = json.loads((ROOT / "nbs" / "production_6_retrain_gate.ipynb").read_text())
+    nb = json.loads((ROOT / "nbs" / "production_7_retrain_gate.ipynb").read_text())
     tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
     source = "".join(tagged[0]["source"])

@@ -20,9 +20,10 @@ COURSE = [
     "production_2_json_api",
     "production_3_monitoring",
     "production_4_speed",
-    "production_5_beyond_a_point",
-    "production_6_retrain_gate",
-    "production_7_service",
+    "production_5_how_sure",
+    "production_6_why",
+    "production_7_retrain_gate",
+    "production_8_service",
 ]
 TERMS = (
     "WSGI, gunicorn, worker, keep-alive, GIL, fork, dyno, slug, buildpack, Procfile, router, pickle, ONNX, "

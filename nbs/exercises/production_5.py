@@ -1,22 +1,14 @@
-"""Self-checks for Part 2, lesson 5 (production_5_beyond_a_point): the range and the pushes."""
+"""Self-checks for Part 2, lesson 5 (production_5_how_sure): the range's width; a 95% half-width."""
+
+import math
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
-from boston_app.explain import Explainer, usd
+from boston_app.data import FEATURE_NAMES, load_boston
 from boston_app.model import load_model
 
 from . import unanswered, verdict
-
-LECTURE_HOUSE = {"CRIM": 0.0006, "RM": 6.5, "AGE": 65, "DIS": 5}
-
-
-def _model_and_house():
-    """The served model and the lecture's house, the other features at their medians."""
-    model = load_model()
-    house = [f["median"] for f in model.card["features"]]
-    for name, value in LECTURE_HOUSE.items():
-        house[model.features.index(name)] = value
-    return model, house
 
 
 def _number(answer):
@@ -24,6 +16,17 @@ def _number(answer):
     if isinstance(answer, bool) or not isinstance(answer, (int, float, np.floating, np.integer)):
         return None
     return float(answer)
+
+
+def held_out_misses(model):
+    """The model's misses on the held-out rows in dollars, smallest first (the lesson's errors)."""
+    params = model.card["params"]
+    X_all, y = load_boston()
+    X = X_all[:, [FEATURE_NAMES.index(name) for name in model.features]]
+    _, X_test, _, y_test = train_test_split(
+        X, y, test_size=params["test_size"], random_state=params["random_state"]
+    )
+    return np.sort(np.abs(model.predict(X_test) - y_test) * 1000)
 
 
 def check_1(answer):
@@ -44,15 +47,22 @@ def check_1(answer):
 
 
 def check_2(answer):
-    """Exercise 2: the feature that pushes the lecture's house down the most."""
+    """Exercise 2: the smallest half-width ($) holding at least 95% of the held-out prices."""
     if answer is None:
         return unanswered(2, "answer_2")
-    model, house = _model_and_house()
-    if answer not in model.features:
-        return verdict(2, f"{answer!r} is not a feature name of the card")
-    _, contributions = Explainer(model).explain(house)
-    lowest = model.features[int(np.argmin(contributions))]
-    if answer != lowest:
-        push = usd(contributions[model.features.index(answer)], sign=True)
-        return verdict(2, f"{answer} pushes it by {push}; look for the most negative push")
+    value = _number(answer)
+    if value is None:
+        return verdict(2, "give a number of dollars")
+    misses = held_out_misses(load_model())
+    needed = math.ceil(0.95 * len(misses))  # houses the range must hold
+    smallest = misses[needed - 1]
+    held = int(np.sum(misses <= value))
+    if value < 100:
+        return verdict(2, f"{value:g} looks like $1000s; give whole dollars")
+    if held < needed:
+        count = f"${value:,.0f} holds {held} of {len(misses)} houses; 95% needs {needed}"
+        return verdict(2, count + " (count the misses; a quantile interpolates)")
+    if value > smallest + 1:
+        smaller = f"${value:,.0f} holds {held} houses; a smaller half-width holds {needed} too"
+        return verdict(2, smaller)
     return verdict(2)
