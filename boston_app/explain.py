@@ -298,6 +298,7 @@ def add_to_openapi(document):
     "Add /explain's operations, right after /predict's, and its answer's schema to `document`."
     schema = api.service().schema
     schemas = document["components"]["schemas"]
+    document["info"]["description"] += " /explain also says why."
     schemas["Explanation"] = explanation_schema(schemas["Prediction"], schema.names)
     paths = {}
     for path, item in document["paths"].items():

@@ -56,6 +56,10 @@ def add_to_openapi(document):
     ranges = dict(type="array", items=pair)
     batch = with_field(schemas["Predictions"], "predictions", "intervals", ranges)
     schemas["Prediction"], schemas["Predictions"] = one, batch
+    info = document["info"]
+    info["description"] = info["description"].replace(
+        "in $1000s.", "in $1000s, with its 90% range."
+    )
 
 # %% ../nbs/production_5_how_sure.ipynb #808b3550
 def init_app(app):

@@ -267,7 +267,7 @@ def openapi(schema, max_batch=MAX_BATCH):
     info = dict(
         title="Boston house price model",
         version="1",
-        description="Predicts MEDV, the median value of owner-occupied homes in $1000s, with its "
+        description="Predicts MEDV, the median value of owner-occupied homes in $1000s. "
         "Features left out take their training median.",
     )
     paths = {
