@@ -210,7 +210,7 @@ def median_of(runs):
 def run(args, tmp):
     from boston_app.app import LAYERS
     from boston_app.data import load_boston
-    from boston_app.model import load_model
+    from boston_app.speed import load_model
 
     X, _ = load_boston()
     names = load_model(ROOT / "model", engine="onnx").features
