@@ -14,7 +14,7 @@ LAYERS = [metrics, serving, jsonapi, speed, explain]
 
 
 def create_app(config=None, layers=LAYERS):
-    "The served app: Part 1's `core.create_app` with onnx first, then each layer's `init_app`, in order."
+    "The served app: Part 1's `core.create_app` with speed's engines, then each layer's `init_app`."
     app = core.create_app(config, engines=speed.ENGINES)
     for layer in layers:
         layer.init_app(app)

@@ -16,8 +16,8 @@ import numpy as np
 import onnxruntime
 import pytest
 
-from boston_app.data import FEATURE_NAMES, load_boston
 from boston_app import model
+from boston_app.data import FEATURE_NAMES, load_boston
 from boston_app.model import ModelError, read_card, verify_file
 from boston_app.speed import ENGINES, load_model  # the served app's loader: Part 1's, with the onnx engine beside
 from conftest import MODEL_DIR
