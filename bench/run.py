@@ -210,7 +210,7 @@ def median_of(runs):
 def run(args, tmp):
     from boston_app.app import LAYERS
     from boston_app.data import load_boston
-    from boston_app.model import load_model
+    from boston_app.speed import load_model
 
     X, _ = load_boston()
     names = load_model(ROOT / "model", engine="onnx").features
@@ -328,7 +328,7 @@ def layer_table(res):
     before = None
     for n in range(len(LAYERS) + 1):
         rps = res[f"layers {n}"]["rps"]
-        label = "Part 1's app alone (boston_app.core)" if n == 0 else f"+ {LAYERS[n - 1].__name__.split('.')[-1]}"
+        label = "Part 1's app, no layer (onnx engine)" if n == 0 else f"+ {LAYERS[n - 1].__name__.split('.')[-1]}"
         step = "" if before is None else f"{rps / before:.2f}"
         print(f"| {label} | {rps:,.0f} | {rps / floor:.2f} | {step} |")
         before = rps

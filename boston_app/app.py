@@ -14,8 +14,8 @@ LAYERS = [metrics, serving, jsonapi, speed, interval, explain]
 
 
 def create_app(config=None, layers=LAYERS):
-    "The served app: Part 1's `core.create_app(config)`, then each layer's `init_app`, in order."
-    app = core.create_app(config)
+    "The served app: Part 1's `core.create_app` with speed's engines, then each layer's `init_app`."
+    app = core.create_app(config, engines=speed.ENGINES)
     for layer in layers:
         layer.init_app(app)
     return app

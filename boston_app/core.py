@@ -57,12 +57,12 @@ def _token(env, name):
     return raw
 
 
-def load_config(env=None):
-    "The service's configuration from the environment `env` (default `os.environ`), checked."
+def load_config(env=None, engines=ENGINES):
+    "The checked configuration in `env` (default `os.environ`); the first engine is the default."
     env = os.environ if env is None else env
-    engine = env.get("BOSTON_ENGINE") or "onnx"
-    if engine not in ENGINES:
-        raise ConfigError(f"BOSTON_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")
+    engine = env.get("BOSTON_ENGINE") or list(engines)[0]
+    if engine not in engines:
+        raise ConfigError(f"BOSTON_ENGINE must be one of {', '.join(engines)}, got {engine!r}")
     return dict(
         MODEL_DIR=Path(env.get("BOSTON_MODEL_DIR") or default_model_dir()),
         ENGINE=engine,
@@ -113,16 +113,16 @@ def _checkout_folder(name):
     return path
 
 
-def create_app(config=None):
+def create_app(config=None, engines=ENGINES):
     "The Flask app for `config` (overrides of `load_config()`): model verified, routes registered."
-    cfg = {**load_config(), **(config or {})}
+    cfg = {**load_config(engines=engines), **(config or {})}
     templates, static = _checkout_folder("templates"), _checkout_folder("static")
     app = Flask(__name__, template_folder=templates, static_folder=static)
     app.debug = False  # never served in debug mode, whatever FLASK_DEBUG says
     app.config.update(cfg)
     app.json.sort_keys = False  # keys in the order the code gives
     app.json.ensure_ascii = False  # text as UTF-8, not \u escapes
-    model = load_model(cfg["MODEL_DIR"], cfg["ENGINE"])  # verified against its card
+    model = load_model(cfg["MODEL_DIR"], cfg["ENGINE"], engines)  # verified against its card
     app.extensions["boston_app"] = api.Service(model, cfg["MAX_BATCH"])
     app.register_blueprint(api.bp)
     app.register_blueprint(form.bp)

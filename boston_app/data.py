@@ -74,21 +74,11 @@ def domain(f):
 # %% ../nbs/lecture_1_data.ipynb #91084e24
 def card_row(f, values):
     "One row of the data card: what feature `f` is, and the range of its `values`."
-    return dict(
-        name=f.name,
-        meaning=f.meaning,
-        unit=f.unit,
-        domain=domain(f),
-        min=float(values.min()),
-        median=float(np.median(values)),
-        max=float(values.max()),
-    )
+    stats = dict(min=float(values.min()), median=float(np.median(values)), max=float(values.max()))
+    return dict(name=f.name, meaning=f.meaning, unit=f.unit, domain=domain(f), **stats)
 
 
 def data_card(X, y):
     "One row per column of `X`, then one for the target `y`."
-    rows = []
-    for i, f in enumerate(FEATURES):
-        rows.append(card_row(f, X[:, i]))
-    rows.append(card_row(TARGET, y))
-    return rows
+    rows = [card_row(f, X[:, i]) for i, f in enumerate(FEATURES)]
+    return rows + [card_row(TARGET, y)]

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from . import speed
 from .data import load_boston
 from .model import load_model, read_card
 from .train import calibrate, evaluate, save_model, select_features, train_forest
@@ -125,7 +126,7 @@ def promote(model_dir, forest, feats, X_fit, metrics, params, record, interval):
         card = dict(version=card_version(old_card) + 1, **card)
         card.update(promoted_from=provenance(old_card), gate=record)
         (staging / "model.json").write_text(json.dumps(card, indent=2) + "\n")
-        load_model(staging)  # the service's own check, before anything moves
+        speed.load_model(staging)  # the served app's own check, before anything moves
         shutil.copymode(model_dir, staging)  # mkdtemp made the folder private
         swap_in(staging, model_dir)
     except BaseException:

@@ -9,17 +9,16 @@ __all__ = ['CARD_KEYS', 'FEATURE_KEYS', 'ENGINES', 'ModelError', 'default_model_
 # %% ../nbs/lecture_3_model_file.ipynb #507f7bd5
 import hashlib
 import json
+import math
 import pickle
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-
-import numpy as np
 
 # %% ../nbs/lecture_3_model_file.ipynb #a03db497
 class ModelError(Exception):
     "A model file is missing, damaged, changed or from another scikit-learn: one line says which."
 
-# %% ../nbs/lecture_3_model_file.ipynb #0bdb461d
+
 def default_model_dir():
     "The `model/` folder beside the package (the service's `BOSTON_MODEL_DIR` may name another)."
     return Path(__file__).resolve().parent.parent / "model"
@@ -37,8 +36,6 @@ def _read_json(path):
         raise ModelError(f"{path}: cannot be read ({e.strerror})") from None
 
 # %% ../nbs/lecture_3_model_file.ipynb #a93b4021
-import math
-
 CARD_KEYS = ("features", "target", "metrics", "interval", "versions", "artifacts")
 FEATURE_KEYS = ("name", "meaning", "unit", "median", "train_min", "train_max")
 
@@ -50,30 +47,25 @@ def _is_number(x):
 
 def _feature_ok(f):
     "True when `f` is a feature object with every key of `FEATURE_KEYS`, its statistics numbers."
-    if not isinstance(f, dict):
-        return False
-    if not all(k in f for k in FEATURE_KEYS):
+    if not isinstance(f, dict) or not all(k in f for k in FEATURE_KEYS):
         return False
     return all(_is_number(f[k]) for k in ("median", "train_min", "train_max"))
 
 
 def _files_ok(card):
     "True when `versions` is an object and `artifacts` gives each file its `sha256` as a string."
-    if not isinstance(card["versions"], dict) or not isinstance(card["artifacts"], dict):
+    artifacts = card["artifacts"]
+    if not isinstance(card["versions"], dict) or not isinstance(artifacts, dict):
         return False
-    for artifact in card["artifacts"].values():
-        if not isinstance(artifact, dict) or not isinstance(artifact.get("sha256"), str):
-            return False
-    return True
+    return all(isinstance(a, dict) and isinstance(a.get("sha256"), str) for a in artifacts.values())
 
 
 def _interval_ok(interval):
     "True when `interval` gives a `level` between 0 and 1 and a finite `half_width` >= 0."
     if not isinstance(interval, dict):
         return False
-    level = interval.get("level")
-    half_width = interval.get("half_width")
-    if not _is_number(level) or not _is_number(half_width):
+    level, half_width = interval.get("level"), interval.get("half_width")
+    if not (_is_number(level) and _is_number(half_width)):
         return False
     return 0 < level < 1 and math.isfinite(half_width) and half_width >= 0
 
@@ -142,9 +134,6 @@ def check_versions(model_dir, card):
         )
 
 # %% ../nbs/lecture_3_model_file.ipynb #4ad77316
-ENGINES = ("onnx", "sklearn")
-
-
 class Model:
     "A verified model: its card, its feature names in order, and `predict(rows) -> MEDV in $1000s`."
 
@@ -169,41 +158,20 @@ def _sklearn_predict(path, n_features):
     return forest.predict
 
 
-def _onnx_predict(path, n_features):
-    "A predict function that runs the ONNX model in `path` with onnxruntime, on one thread."
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1  # gunicorn runs several workers side by side
-    try:
-        sess = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as e:
-        raise ModelError(f"{path}: onnxruntime cannot load it ({str(e).splitlines()[0]})") from None
-    (model_input,) = sess.get_inputs()  # one input: a batch of rows, shape [rows, features]
-    found = model_input.shape[1]
-    if found != n_features:
-        raise ModelError(f"{path}: model expects {found} features, the card lists {n_features}")
-
-    def predict(rows):
-        x = np.asarray(rows, dtype=np.float32)
-        return sess.run(None, {model_input.name: x})[0][:, 0].astype(np.float64)
-
-    return predict
+# an engine's name: (the file it runs, the function that loads that file as a predict function)
+ENGINES = {"sklearn": ("model.pkl", _sklearn_predict)}
 
 # %% ../nbs/lecture_3_model_file.ipynb #a5916abc
-def load_model(model_dir=None, engine="onnx"):
+def load_model(model_dir=None, engine="sklearn", engines=ENGINES):
     "Read the card, verify every file and the scikit-learn version, then load `engine`'s file."
     model_dir = Path(model_dir or default_model_dir())
-    if engine not in ENGINES:
-        raise ModelError(f"engine {engine!r} is not one of {ENGINES}")
+    if engine not in engines:
+        raise ModelError(f"engine {engine!r} is not one of {tuple(engines)}")
     card = read_card(model_dir)
     paths = {}
     for name in card["artifacts"]:
         paths[name] = verify_file(model_dir, card, name)
     check_versions(model_dir, card)
-    n_features = len(card["features"])
-    if engine == "onnx":
-        predict = _onnx_predict(paths["model.onnx"], n_features)
-    else:
-        predict = _sklearn_predict(paths["model.pkl"], n_features)
+    file, load = engines[engine]
+    predict = load(paths[file], len(card["features"]))
     return Model(card, predict, engine, model_dir)

@@ -59,13 +59,8 @@ def calibrate(forest, X_train, y_train, X_test, y_test, random_state=42, level=0
     folds = KFold(10, shuffle=True, random_state=random_state)
     if groups is not None:  # rows of one group (a tract and its copies) stay in one fold
         folds = GroupKFold(10, shuffle=True, random_state=random_state)
-    mapie = CrossConformalRegressor(
-        estimator=clone(forest),
-        confidence_level=level,
-        method="base",
-        cv=folds,
-        random_state=random_state,
-    )
+    conformal = dict(confidence_level=level, method="base", cv=folds, random_state=random_state)
+    mapie = CrossConformalRegressor(estimator=clone(forest), **conformal)
     mapie.fit_conformalize(X_train, y_train, groups=groups)
     _, bounds = mapie.predict_interval(X_test)
     low, high = bounds[:, 0, 0], bounds[:, 1, 0]
@@ -93,14 +88,9 @@ def to_onnx_bytes(model, n_features):
 def feature_card(feats, X_train):
     "The card's feature list: each `Feature` with its median, min and max in the training rows."
     rows = []
-    for i, f in enumerate(feats):
-        values = X_train[:, i]
-        stats = dict(
-            median=float(np.median(values)),
-            train_min=float(values.min()),
-            train_max=float(values.max()),
-        )
-        rows.append(dict(asdict(f), **stats))
+    for f, values in zip(feats, X_train.T):
+        median, low, high = float(np.median(values)), float(values.min()), float(values.max())
+        rows.append(dict(asdict(f), median=median, train_min=low, train_max=high))
     return rows
 
 

@@ -18,6 +18,7 @@ import sys
 import pytest
 import yaml
 
+from boston_app import speed
 from boston_app.core import load_config
 from conftest import ROOT, need
 
@@ -256,7 +257,7 @@ def test_app_json_env_is_every_setting_the_app_reads_and_only_those(app):
 
 
 def test_app_json_env_descriptions_state_the_apps_defaults(app):
-    defaults = load_config({})
+    defaults = load_config({}, speed.ENGINES)  # the served app's engines: onnx first
     env = app["env"]
     assert f"Unset: {defaults['ENGINE']}." in env["BOSTON_ENGINE"]["description"]
     assert f"Unset: {defaults['MAX_BATCH']}." in env["BOSTON_MAX_BATCH"]["description"]

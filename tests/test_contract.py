@@ -25,7 +25,7 @@ from flask import Flask
 
 from boston_app import api
 from boston_app.app import create_app
-from boston_app.model import load_model
+from boston_app.speed import load_model  # the served app's loader
 from conftest import need, server_errors
 
 ROOT = Path(__file__).resolve().parent.parent

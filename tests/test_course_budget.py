@@ -16,9 +16,8 @@ spec.loader.exec_module(budget)
 
 # the start of a failure line, and the most its first figure may be today
 OPEN = {
-    "Part 1: ": 255.6,  # minutes of Part 1 in all; the budget is 180
-    "nbs/lecture_3_model_file.ipynb: ": 38.8,  # minutes; a Part 1 lesson's budget is 35
-    "the lecture's URL is first answered at minute": 131.5,  # of Part 1; the budget is 75
+    "Part 1: ": 246.8,  # minutes of Part 1 in all; the budget is 180
+    "the lecture's URL is first answered at minute": 122.8,  # of Part 1; the budget is 75
 }
 
 

@@ -21,7 +21,7 @@ import requests
 
 from boston_app.explain import Explainer, bars_svg, curve_svg, what_if
 from boston_app.interval import price_interval
-from boston_app.model import load_model
+from boston_app.speed import load_model  # the served app's loader
 from conftest import MODEL_DIR, ROOT, children, pss_kib, start_server, stop_server
 
 HEROKU_MEMORY_BUDGET = 450  # MiB, as tests/test_deploy.py: an Eco/Basic dyno has 512 MB

@@ -15,7 +15,7 @@ import pytest
 from boston_app import gate as gate_module
 from boston_app.app import create_app
 from boston_app.gate import GateRefused, gate, swap_in
-from boston_app.model import load_model
+from boston_app.speed import load_model  # the served app's loader
 from conftest import MODEL_DIR, ROOT, need, refuse_in_fast_loop
 
 COMMITTED = {p.name: p.read_bytes() for p in MODEL_DIR.iterdir()}  # read once, compared at the end

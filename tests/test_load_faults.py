@@ -29,7 +29,7 @@ import pytest
 import requests
 
 from boston_app.data import load_boston
-from boston_app.model import load_model
+from boston_app.speed import load_model  # the served app's loader
 from conftest import MODEL_DIR, children, pss_kib, start_server, stop_server, wait_until_ready
 
 MODEL = load_model(MODEL_DIR, "onnx")  # the engine the server runs

@@ -16,8 +16,10 @@ import numpy as np
 import onnxruntime
 import pytest
 
+from boston_app import model
 from boston_app.data import FEATURE_NAMES, load_boston
-from boston_app.model import ENGINES, ModelError, load_model, read_card, verify_file
+from boston_app.model import ModelError, read_card, verify_file
+from boston_app.speed import ENGINES, load_model  # the served app's loader: Part 1's, with the onnx engine beside
 from conftest import MODEL_DIR
 
 
@@ -186,6 +188,15 @@ def test_each_engine_predicts_with_its_own_file():
     onnx_out = session.run(None, {session.get_inputs()[0].name: X.astype(np.float32)})[0][:, 0]
     assert np.array_equal(load_model(MODEL_DIR, "onnx").predict(X), onnx_out.astype(np.float64))
     assert not np.array_equal(forest.predict(X), onnx_out)  # the check above can tell the two files apart
+
+
+def test_part_1_loads_the_pickle_and_knows_no_other_engine():
+    """Part 1's loader alone: scikit-learn by default; onnx is the speed layer's, passed in with its `engines`."""
+    assert model.load_model(MODEL_DIR).engine == "sklearn"
+    with pytest.raises(ModelError) as e:
+        model.load_model(MODEL_DIR, "onnx")
+    assert one_line(e) == "engine 'onnx' is not one of ('sklearn',)"
+    assert model.load_model(MODEL_DIR, "onnx", ENGINES).engine == "onnx"
 
 
 def test_an_unknown_engine_is_refused_naming_the_engines():

@@ -18,7 +18,7 @@ import papermill as pm
 import pytest
 
 from boston_app.app import create_app
-from boston_app.model import load_model
+from boston_app.speed import load_model  # both engines
 from conftest import ROOT, refuse_in_fast_loop
 
 NBS = ROOT / "nbs"

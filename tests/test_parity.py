@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from boston_app.data import load_boston
-from boston_app.model import load_model
+from boston_app.speed import load_model  # the served app's loader
 from conftest import MODEL_DIR
 
 TOL = 1e-4  # MEDV is in $1000s: ten cents
