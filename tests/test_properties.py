@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from boston_app.jsonapi import validate_batch
 from boston_app.model import default_model_dir, read_card
 from boston_app.validation import (
     MAX_UNKNOWN,
@@ -23,7 +24,6 @@ from boston_app.validation import (
     domain_error,
     shown,
     to_number,
-    validate_batch,
     validate_row,
 )
 

@@ -2,7 +2,7 @@
 
 `parse_json_fast(b)` gives the same value as `jsonapi.parse_json(b)` (types, float signs, key order, every object's
 `repeated`), or the same `ValidationError` fields; `validate_batch_fast` gives the same `(values, warnings)` as
-`validation.validate_batch`, or the same `ValidationError` fields, in the same order and cut.
+`jsonapi.validate_batch`, or the same `ValidationError` fields, in the same order and cut.
 """
 
 import json
@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from boston_app import jsonapi, validation
+from boston_app.jsonapi import validate_batch
 from boston_app.model import default_model_dir, read_card
 from boston_app.speed import parse_json_fast, usual_intervals, validate_batch_fast
-from boston_app.validation import MAX_UNKNOWN, Schema, ValidationError, validate_batch
+from boston_app.validation import MAX_UNKNOWN, Schema, ValidationError
 
 CARD = read_card(default_model_dir())
 SCHEMA = Schema.from_card(CARD)

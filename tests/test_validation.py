@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from boston_app.jsonapi import parse_json
+from boston_app.jsonapi import parse_json, validate_batch
 from boston_app.model import read_card
 from boston_app.validation import (
     MAX_BATCH,
@@ -17,7 +17,6 @@ from boston_app.validation import (
     Schema,
     ValidationError,
     to_number,
-    validate_batch,
     validate_row,
 )
 from conftest import MODEL_DIR
