@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['bp', 'MODEL_FILES', 'Service', 'service', 'note_served', 'note_refused', 'error', 'invalid', 'query_fields',
-           'printable', 'described', 'answer', 'predict_row', 'predict_get', 'health', 'model_card']
+           'printable', 'described', 'answer', 'price', 'predict_row', 'predict_get', 'health', 'model_card']
 
 # %% ../nbs/lecture_5_query_endpoint.ipynb #ad6a9e02
 from flask import Blueprint, current_app, jsonify, request
@@ -105,13 +105,17 @@ def answer(row, prediction):
 bp = Blueprint("api", __name__)
 
 
+def price(r):
+    "The model's price for a validated `Row`, in $1000s, told to the `on_served` listeners."
+    prediction = float(service().model.predict([r.values])[0])
+    note_served([r.values], [prediction])
+    return prediction
+
+
 def predict_row(row, repeated=()):
     "Validate one row mapping and answer it."
-    svc = service()
-    r = validate_row(svc.schema, row, repeated)
-    prediction = float(svc.model.predict([r.values])[0])
-    note_served([r.values], [prediction])
-    return jsonify(answer(r, prediction))
+    r = validate_row(service().schema, row, repeated)
+    return jsonify(answer(r, price(r)))
 
 
 @bp.get("/predict")

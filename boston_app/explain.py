@@ -186,9 +186,8 @@ def explain_row(row, repeated=()):
     "Validate one row mapping; answer as `/predict`, plus `base` and each feature's contribution."
     svc = api.service()
     r = validate_row(svc.schema, row, repeated)
-    prediction = float(svc.model.predict([r.values])[0])
+    prediction = api.price(r)
     base, contributions = svc.explainer.explain(r.values)
-    api.note_served([r.values], [prediction])
     result = api.answer(r, prediction)
     result["base"] = round(base, 6)
     result["contributions"] = dict(zip(svc.schema.names, [round(c, 6) for c in contributions]))
@@ -211,9 +210,8 @@ def explain_get():
 @bp.post("/explain")
 def explain_post():
     "Why this price: one JSON object of features, as for `POST /predict`; no batches."
-    if request.mimetype != "application/json":
-        wrong = {"Content-Type": "must be application/json"}
-        return api.error("POST /explain takes a JSON body", wrong, 415)
+    if refused := jsonapi.not_json("POST /explain"):
+        return refused
     try:
         body, repeated = jsonapi.read_body(api.service())
         if "instances" in body:

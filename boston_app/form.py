@@ -9,7 +9,7 @@ __all__ = ['FORM_TYPES', 'NOT_A_FORM', 'bp', 'medians', 'page', 'price_answer', 
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from .api import answer, note_refused, note_served, service
+from .api import answer, note_refused, price, service
 from .validation import ValidationError, shown, validate_row
 
 # %% ../nbs/lecture_6_form.ipynb #b17bea8e
@@ -45,9 +45,7 @@ def page(values=None, errors=None, result=None, status=200, choices=None):
 # %% ../nbs/lecture_6_form.ipynb #322723bc
 def price_answer(row):
     "The answer for a validated `Row`: the model's price, with the row's warnings."
-    prediction = float(service().model.predict([row.values])[0])
-    note_served([row.values], [prediction])
-    return answer(row, prediction)
+    return answer(row, price(row))
 
 # %% ../nbs/lecture_6_form.ipynb #d2563da7
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

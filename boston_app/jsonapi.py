@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['bp', 'NUMBER_TYPE', 'INTEGER', 'TEXT', 'TEXTS', 'TOO_LONG', 'Obj', 'parse_json', 'check_batch_size', 'validate_batch',
-           'read_body', 'predict_batch', 'predict_post', 'feature_schema', 'features_schema', 'batch_schema',
-           'prediction_schema', 'predictions_schema', 'error_schema', 'health_schema', 'ref', 'json_content',
-           'error_response', 'ok_response', 'predict_get_operation', 'predict_post_operation', 'health_operation',
-           'model_operation', 'openapi', 'openapi_json', 'init_app']
+           'read_body', 'predict_batch', 'not_json', 'predict_post', 'feature_schema', 'features_schema',
+           'batch_schema', 'prediction_schema', 'predictions_schema', 'error_schema', 'health_schema', 'ref',
+           'json_content', 'error_response', 'ok_response', 'predict_get_operation', 'predict_post_operation',
+           'health_operation', 'model_operation', 'openapi', 'openapi_json', 'init_app']
 
 # %% ../nbs/production_2_json_api.ipynb #f25c1820
 import json
@@ -65,9 +65,7 @@ def check_batch_size(instances, max_batch):
 def validate_batch(schema, instances, max_batch=MAX_BATCH):
     "Validate a list of rows: `(values, warnings)`, or `ValidationError` naming `instances[i].F`."
     check_batch_size(instances, max_batch)
-    values = []
-    warnings = []
-    errors = {}
+    values, warnings, errors = [], [], {}
     for i, instance in enumerate(instances):
         where = f"instances[{i}]"
         if not isinstance(instance, dict):
@@ -117,13 +115,19 @@ def predict_batch(svc, body, repeated):
     return jsonify(result)
 
 
+def not_json(route):
+    "The 415 answer when the request's body is not declared JSON, else None."
+    if request.mimetype != "application/json":
+        wrong = {"Content-Type": "must be application/json"}
+        return error(f"{route} takes a JSON body", wrong, 415)
+    return None
+
+
 @bp.post("/predict")
 def predict_post():
     'Features as a JSON object, or `{"instances": [...]}` for a batch.'
-    if request.mimetype != "application/json":
-        return error(
-            "POST /predict takes a JSON body", {"Content-Type": "must be application/json"}, 415
-        )
+    if refused := not_json("POST /predict"):
+        return refused
     svc = service()
     try:
         body, repeated = read_body(svc)
@@ -246,11 +250,10 @@ TOO_LONG = "Query string too long: gunicorn refuses a request line over 4094 byt
 
 def predict_get_operation(schema):
     "GET /predict: one house from query parameters."
-    parameters = []
-    for f in schema.features:
-        parameters.append(
-            {"name": f["name"], "in": "query", "required": False, "schema": feature_schema(f)}
-        )
+    parameters = [
+        {"name": f["name"], "in": "query", "required": False, "schema": feature_schema(f)}
+        for f in schema.features
+    ]
     responses = {
         "200": ok_response("The prediction", ref("Prediction")),
         "400": error_response("Invalid input, with the problem for each field"),
