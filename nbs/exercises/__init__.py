@@ -7,6 +7,7 @@ answer and refuses a wrong one, reading the lines with `passed` and `is_not_yet`
 formats are written in this file only.
 """
 
+import numbers
 from pathlib import Path
 
 PASS = "Exercise {number}: PASS"
@@ -48,3 +49,12 @@ def model_copy(number, folder, committed, hint):
         return load_model(folder), None
     except ModelError as e:
         return None, verdict(number, f"the service would refuse it: {e}")
+
+
+def dollars(number, answer, name):
+    """`(value, None)` for an answer that is a number of dollars, or `(None, line)` saying why not."""
+    if answer is None:
+        return None, unanswered(number, name)
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):  # numpy's numbers are Real
+        return None, verdict(number, "give a number of dollars")
+    return float(answer), None

@@ -8,14 +8,7 @@ from sklearn.model_selection import train_test_split
 from boston_app.data import FEATURE_NAMES, load_boston
 from boston_app.model import load_model
 
-from . import unanswered, verdict
-
-
-def _number(answer):
-    """`answer` as a float, or None when it is not a number."""
-    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.floating, np.integer)):
-        return None
-    return float(answer)
+from . import dollars, verdict
 
 
 def held_out_misses(model):
@@ -31,11 +24,9 @@ def held_out_misses(model):
 
 def check_1(answer):
     """Exercise 1: the range's width end to end, in dollars."""
-    if answer is None:
-        return unanswered(1, "answer_1")
-    value = _number(answer)
-    if value is None:
-        return verdict(1, "give a number of dollars")
+    value, line = dollars(1, answer, "answer_1")
+    if line:
+        return line
     width = 2 * load_model().card["interval"]["half_width"] * 1000
     if abs(value - width / 2) < 2:
         return verdict(1, "that is the half-width: the range goes that far on each side")
@@ -48,11 +39,9 @@ def check_1(answer):
 
 def check_2(answer):
     """Exercise 2: the smallest half-width ($) holding at least 95% of the held-out prices."""
-    if answer is None:
-        return unanswered(2, "answer_2")
-    value = _number(answer)
-    if value is None:
-        return verdict(2, "give a number of dollars")
+    value, line = dollars(2, answer, "answer_2")
+    if line:
+        return line
     misses = held_out_misses(load_model())
     needed = math.ceil(0.95 * len(misses))  # houses the range must hold
     smallest = misses[needed - 1]

@@ -5,7 +5,7 @@ import numpy as np
 from boston_app.explain import Explainer, usd, what_if
 from boston_app.model import load_model
 
-from . import unanswered, verdict
+from . import dollars, unanswered, verdict
 
 LECTURE_HOUSE = {"CRIM": 0.0006, "RM": 6.5, "AGE": 65, "DIS": 5}
 
@@ -16,13 +16,6 @@ def lecture_house(model, **changes):
     for name, value in {**LECTURE_HOUSE, **changes}.items():
         house[model.features.index(name)] = value
     return house
-
-
-def _number(answer):
-    """`answer` as a float, or None when it is not a number."""
-    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.floating, np.integer)):
-        return None
-    return float(answer)
 
 
 def check_1(answer):
@@ -44,11 +37,9 @@ def check_1(answer):
 
 def check_2(answer):
     """Exercise 2: the highest price of the lecture's house as LSTAT sweeps its range, in $."""
-    if answer is None:
-        return unanswered(2, "answer_2")
-    value = _number(answer)
-    if value is None:
-        return verdict(2, "give a number of dollars")
+    value, line = dollars(2, answer, "answer_2")
+    if line:
+        return line
     model = load_model()
     house = lecture_house(model)
     i = model.features.index("LSTAT")
