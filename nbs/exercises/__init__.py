@@ -52,7 +52,7 @@ def model_copy(number, folder, committed, hint):
 
 
 def dollars(number, answer, name):
-    """`(value, None)` for an answer that is a number of dollars, or `(None, line)` saying why not."""
+    """`(value, None)` for an answer that is a number of dollars, or `(None, line)`: why not."""
     if answer is None:
         return None, unanswered(number, name)
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):  # numpy's numbers are Real
