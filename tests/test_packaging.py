@@ -24,7 +24,7 @@ import sysconfig
 import tarfile
 import time
 import zipfile
-from importlib.metadata import requires, version
+from importlib.metadata import metadata, requires, version
 from pathlib import Path
 
 import pytest
@@ -228,8 +228,19 @@ def test_procfile_web_command_serves_the_model_on_the_port_heroku_gives():
             os.killpg(server.proc.pid, signal.SIGKILL)  # anything the command started that outlived it
 
 
+def test_the_package_claims_only_the_pythons_ci_tests():
+    """setup.py's classifiers are settings.ini's `pythons`, the list .ci/run and the workflow test (tests/
+    test_ci_files.py), and pip installs the package from the first of them on. Read from the installed metadata,
+    which `make setup` rewrites whenever settings.ini or setup.py changes."""
+    meta = metadata("boston_app")
+    prefix = "Programming Language :: Python :: "
+    claimed = [c.removeprefix(prefix) for c in meta.get_all("Classifier") if c.startswith(prefix)]
+    assert claimed == settings()["pythons"].split(), "the installed metadata is stale? run make setup"
+    assert meta["Requires-Python"] == ">=" + settings()["min_python"] == ">=" + claimed[0]
+
+
 def test_python_version_file_is_a_supported_heroku_python():
-    assert (ROOT / ".python-version").read_text().strip() in {"3.11", "3.12", "3.13", "3.14"}
+    assert (ROOT / ".python-version").read_text().strip() in settings()["pythons"].split(), "a Python CI tests"
     assert not (ROOT / "runtime.txt").exists(), "runtime.txt is deprecated on Heroku; use .python-version"
 
 
