@@ -23,6 +23,7 @@ import sys
 import sysconfig
 import tarfile
 import time
+import tomllib
 import zipfile
 from importlib.metadata import metadata, requires, version
 from pathlib import Path
@@ -186,6 +187,19 @@ def test_scikit_learn_not_the_sklearn_stub_and_at_the_models_version():
     assert pinned["numpy"]["version"] == card["versions"]["numpy"]
 
 
+def test_pyproject_toml_declares_the_build_and_nothing_else():
+    """setuptools reads setup.py's license_expression from version 77 on, so the build asks for it; the metadata stays
+    in settings.ini (nbdev's source, which setup.py reads), and nbdev_export leaves pyproject.toml alone."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert list(pyproject) == ["build-system"], "pyproject.toml holds the build only: metadata goes in settings.ini"
+    build = pyproject["build-system"]
+    assert build["build-backend"] == "setuptools.build_meta"
+    requires = {normalize(r.name): r.specifier for r in map(Requirement, build["requires"])}
+    assert set(requires) == {"setuptools", "wheel"}
+    assert "77.0" in requires["setuptools"] and "76.9" not in requires["setuptools"], requires["setuptools"]
+    assert settings()["update_pyproject"] == "False", "nbdev_export would write a [project] table"
+
+
 # The files by which Heroku's Python buildpack picks a package manager: it refuses a repository with more than one.
 PACKAGE_MANAGER_FILES = ["requirements.txt", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock"]
 
@@ -287,7 +301,7 @@ def test_build_makes_an_sdist_that_builds_the_wheel(built):
     assert "Building wheel from sdist" in out  # build's default: the wheel comes from the sdist, not the tree
     with tarfile.open(sdist) as t:
         names = {n.split("/", 1)[1] for n in t.getnames() if "/" in n}
-    assert {"setup.py", "settings.ini", "README.md", "LICENSE", "boston_app/app.py"} <= names
+    assert {"pyproject.toml", "setup.py", "settings.ini", "README.md", "LICENSE", "boston_app/app.py"} <= names
     assert seconds < 30
 
 
