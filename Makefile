@@ -20,6 +20,11 @@ $(VENV)/.installed: settings.ini setup.py requirements.txt
 	# The run-time packages at exactly the versions requirements.txt deploys (transitive ones included).
 	$(BIN)/python -m pip install --quiet -e ".[dev]" -c <(grep -oE '^[A-Za-z0-9._-]+==[^ ]+( ; [^\\]+[^ \\])?' requirements.txt)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	# nbdev_prepare and nbdev_clean drop the execution counts nbval needs (docs/development.md, Rules): in this
+	# environment each refuses with one line saying what to run instead (tests/test_notebooks.py checks it).
+	printf '#!/bin/sh\necho "%s" >&2\nexit 1\n' "nbdev_prepare strips the execution counts nbval needs: run make check, or make notebooks to re-run them" >$(BIN)/nbdev_prepare
+	printf '#!/bin/sh\necho "%s" >&2\nexit 1\n' "nbdev_clean strips the execution counts nbval needs: run make notebooks instead" >$(BIN)/nbdev_clean
+	chmod +x $(BIN)/nbdev_prepare $(BIN)/nbdev_clean
 	touch $@
 
 # Train with the notebook's default parameters, only when the model is absent.

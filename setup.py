@@ -19,9 +19,12 @@ statuses = [
     "6 - Mature",
     "7 - Inactive",
 ]
-py_versions = "3.11 3.12 3.13 3.14".split()
 license_expression = licenses[cfg["license"]]
 min_python = cfg["min_python"]
+# settings.ini's `pythons`: the Pythons CI tests, the only ones the classifiers claim.
+py_versions = cfg["pythons"].split()
+if py_versions[0] != min_python:
+    raise SystemExit(f"settings.ini: pythons starts at {py_versions[0]}, min_python is {min_python}")
 
 setuptools.setup(
     name=cfg["lib_name"],
@@ -38,7 +41,7 @@ setuptools.setup(
         "Intended Audience :: " + cfg["audience"].title(),
         "Natural Language :: " + cfg["language"].title(),
     ]
-    + ["Programming Language :: Python :: " + v for v in py_versions[py_versions.index(min_python) :]],
+    + ["Programming Language :: Python :: " + v for v in py_versions],
     url=cfg["git_url"],
     packages=setuptools.find_packages(include=["boston_app", "boston_app.*"]),
     include_package_data=True,

@@ -1,11 +1,12 @@
 """The files the hosted services read: the GitHub Actions workflow (.github/workflows/ci.yml), the script CI runs
-(.ci/run) and Heroku's app manifest (app.json). Neither service can be reached from here, so these tests check offline
-what makes them work, not how each line is worded: every push and pull request is tested with the README's test
-command (through .ci/run, or `make test` itself) on each Python the package supports, every make target they name
-exists, every action is pinned to a commit, and the model is retrained and deployed only on demand, after the
-tests, one gate at a time, with the secret; app.json names only settings the app reads, and its Heroku CI script
-selects tests that exist. (`make lint` also runs actionlint on the workflow: its syntax, its expressions and the
-shell of its run: steps.)"""
+(.ci/run), Dependabot's settings (.github/dependabot.yml) and Heroku's app manifest (app.json). Neither service can be
+reached from here, so these tests check offline what makes them work, not how each line is worded: every push and
+pull request is tested with the README's test command through .ci/run, and nothing else, on each Python of
+settings.ini's one list; pip's cache is kept; every make target they name exists; every action is pinned to a commit,
+and Dependabot moves the pins weekly; the model is retrained and deployed only on demand, after the tests, one gate at
+a time, with the secret; app.json names only settings the app reads, and its Heroku CI script selects tests that
+exist. (`make lint` also runs actionlint on the workflow: its syntax, its expressions and the shell of its run:
+steps.)"""
 
 import configparser
 import json
@@ -24,10 +25,11 @@ from conftest import ROOT, need
 
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 CI_RUN = ROOT / ".ci" / "run"
+DEPENDABOT = ROOT / ".github" / "dependabot.yml"
 APP_JSON = ROOT / "app.json"
 SETTINGS = configparser.ConfigParser(delimiters=["="])
 SETTINGS.read(ROOT / "settings.ini", encoding="utf-8")
-PYTHONS = ["3.11", "3.12", "3.13"]
+PYTHONS = SETTINGS["DEFAULT"]["pythons"].split()  # the one list: .ci/run, the workflow's matrix and setup.py read it
 README_TEST = ["make", "test"]  # the README's test command: test_ci_run_runs_the_readme_test_command finds it there
 
 
@@ -100,8 +102,9 @@ def make_targets(words):
 
 
 def runs_the_tests(words):
-    """Whether a command runs the README's test command, itself or through .ci/run."""
-    return runs_ci_run(words) or README_TEST[1] in make_targets(words)
+    """Whether a command runs the README's test command, itself or through .ci/run (not `.ci/run --matrix`, which
+    only prints the list of Pythons)."""
+    return (runs_ci_run(words) and "--matrix" not in words) or README_TEST[1] in make_targets(words)
 
 
 def jobs_that_test(workflow):
@@ -169,16 +172,98 @@ def test_every_make_target_the_workflow_and_ci_run_name_exists(workflow):
         assert run.returncode == 0, f"make {target}: {run.stderr}"
 
 
-def test_each_python_the_package_supports_is_tested_on_its_own(workflow):
+def test_the_list_of_pythons_is_settings_ini_s_and_ci_run_reads_it():
+    assert PYTHONS == sorted(PYTHONS, key=lambda v: tuple(map(int, v.split(".")))) and len(set(PYTHONS)) > 1
+    assert PYTHONS[0] == SETTINGS["DEFAULT"]["min_python"], "the oldest Python pip installs the package on"
+    out = subprocess.run(["bash", str(CI_RUN), "--matrix"], capture_output=True, text=True, check=True).stdout
+    name, value = out.strip().split("=", 1)
+    assert name == "pythons" and json.loads(value) == PYTHONS
+    assert not re.search(r"\b3\.1\d\b", re.sub(r"(?m)^\s*#.*$", "", CI_RUN.read_text())), ".ci/run names a Python"
+
+
+def test_ci_run_refuses_a_python_not_in_the_list(tmp_path):
+    """Run from a copy that holds .ci/run and settings.ini only: were the check gone, `make test` would find no
+    Makefile there and stop at once, instead of starting a whole CI run."""
+    (tmp_path / ".ci").mkdir()
+    for path in (CI_RUN, ROOT / "settings.ini"):
+        (tmp_path / path.relative_to(ROOT)).write_bytes(path.read_bytes())
+    env = {**os.environ, "PYTHONS": "3.12 3.9"}
+    run = subprocess.run(
+        ["bash", str(tmp_path / ".ci" / "run")],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert run.returncode == 1 and "PYTHONS names 3.9" in run.stderr, run.stdout[-2000:] + run.stderr[-2000:]
+
+
+def matrix_source(workflow, job):
+    """The job that gives `job`'s matrix its Pythons, and the step of it that does: the matrix must be
+    `fromJSON(needs.<job>.outputs.<output>)`, that output a step's."""
+    match = re.fullmatch(
+        r"\$\{\{ fromJSON\(needs\.([\w-]+)\.outputs\.([\w-]+)\) \}\}", job["strategy"]["matrix"]["python"]
+    )
+    assert match, "the matrix reads the list from a job's output, not a list of its own"
+    source, output = match.groups()
+    needs = [job["needs"]] if isinstance(job["needs"], str) else job["needs"]
+    assert source in needs
+    step_id, step_output = re.fullmatch(
+        r"\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}", workflow["jobs"][source]["outputs"][output]
+    ).groups()
+    (step,) = [s for s in steps(workflow["jobs"][source]) if s.get("id") == step_id]
+    return step, step_output
+
+
+def test_each_python_of_the_list_is_tested_on_its_own(workflow):
+    jobs = jobs_that_test(workflow)
+    assert jobs
+    for name, job in jobs.items():
+        step, output = matrix_source(workflow, job)
+        assert output == "pythons"  # the name .ci/run --matrix prints
+        assert re.fullmatch(r'(bash )?(\./)?\.ci/run --matrix >> "\$GITHUB_OUTPUT"', step["run"].strip()), step["run"]
+        # each leg runs on its own Python, the container's image, and .ci/run tests that one
+        image = (job.get("container") or {}).get("image", "")
+        assert re.fullmatch(r"python:\$\{\{ matrix\.python \}\}-\w+", image), name
+        assert job["env"]["PYTHONS"] == "${{ matrix.python }}", name
+
+
+def test_the_job_that_tests_runs_ci_run_and_nothing_else(workflow):
+    """Checkout, the Python (the container's image, or setup-python) and pip's cache, then .ci/run: nothing of its
+    own (no apt list, no make call), so that CI here and .ci/run anywhere run the same thing."""
+    allowed = ("actions/checkout@", "actions/cache@", "actions/setup-python@")
     for name, job in jobs_that_test(workflow).items():
-        pythons = job["strategy"]["matrix"]["python"]
-        assert pythons == PYTHONS, name
-        assert pythons[0] == SETTINGS["DEFAULT"]["min_python"], "the oldest Python pip installs the package on"
-        # each leg runs on its own Python: the container's image, or the one setup-python installs
-        container = job.get("container") or {}
-        image = container if isinstance(container, str) else container.get("image", "")
-        setup = [s["with"].get("python-version") for s in steps(job) if "/setup-python@" in s.get("uses", "")]
-        assert "${{ matrix.python }}" in image or "${{ matrix.python }}" in setup, name
+        for step in steps(job):
+            if "uses" in step:
+                assert step["uses"].startswith(allowed), f"{name}: {step['uses']}"
+            else:
+                assert commands(step["run"]) in ([[".ci/run"]], [["bash", ".ci/run"]]), f"{name}: {step['run']}"
+        assert [s for s in steps(job) if "run" in s], name
+
+
+def test_pips_cache_is_kept_between_runs(workflow):
+    """The cache step keeps pip's default cache, the one .ci/run's environments use (nothing there turns it off),
+    keyed on what is installed, with the same Python's older cache restored when that changes."""
+    for name, job in jobs_that_test(workflow).items():
+        (cache,) = [s for s in steps(job) if s.get("uses", "").startswith("actions/cache@")]
+        assert cache["with"]["path"] == "~/.cache/pip", name  # pip's default cache for the user that runs it
+        key = cache["with"]["key"]
+        assert "${{ matrix.python }}" in key and re.search(r"hashFiles\([^)]*'requirements\.txt'", key), key
+        assert cache["with"]["restore-keys"] == key.split("${{ hashFiles")[0], name
+        run_step = next(i for i, s in enumerate(steps(job)) if "run" in s)
+        assert steps(job).index(cache) < run_step, "the cache is restored before .ci/run installs"
+    for path in (CI_RUN, ROOT / "Makefile"):
+        assert not re.search(r"no-cache-dir|PIP_NO_CACHE_DIR|PIP_CACHE_DIR", path.read_text()), path.name
+
+
+def test_dependabot_watches_the_actions_and_pip_weekly():
+    config = yaml.safe_load(DEPENDABOT.read_text())
+    assert config["version"] == 2
+    watched = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert set(watched) == {"github-actions", "pip"}
+    for ecosystem, update in watched.items():
+        assert update["directory"] == "/" and update["schedule"]["interval"] == "weekly", ecosystem
 
 
 def test_every_action_is_pinned_to_a_full_commit_sha_with_its_version(workflow):

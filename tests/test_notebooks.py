@@ -5,21 +5,25 @@ counts, and it fails on any error. This file adds what nbval cannot see:
 - training with another parameter set (the lecture's four features): papermill runs lecture_2_train again, because other
   parameters are the point of that test;
 - training with the defaults reproduces the committed model byte for byte: nbval's own run of lecture_2_train wrote its
-  model to BOSTON_TRAIN_OUTPUT (conftest.py), and the test compares those files, so the notebook is not trained twice.
+  model to BOSTON_TRAIN_OUTPUT (conftest.py), and the test compares those files, so the notebook is not trained twice;
+- every stored output keeps its execution count, which nbval needs and nbdev_clean (and nbdev_prepare, which runs it)
+  strips: in the environment `make setup` makes, both refuse with one line saying what to run instead.
 """
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import papermill as pm
 import pytest
+from nbdev.clean import clean_nb
 
 from boston_app.app import create_app
 from boston_app.speed import load_model  # both engines
-from conftest import ROOT, refuse_in_fast_loop
+from conftest import BIN, ROOT, refuse_in_fast_loop
 
 NBS = ROOT / "nbs"
 MODEL_FILES = ["model.pkl", "model.onnx", "model.json"]
@@ -39,6 +43,38 @@ def test_training_notebook_has_a_papermill_parameters_cell():
     assert len(tagged) == 1
     for name in ["features", "n_estimators", "random_state", "test_size", "output_dir"]:
         assert f"{name} =" in "".join(tagged[0]["source"])
+
+
+def outputs_without_a_count(nb):
+    """The code cells of notebook `nb` that store outputs without an execution count: nbval fails each ("Unrun
+    reference cell has outputs")."""
+    return [c for c in nb["cells"] if c["cell_type"] == "code" and c.get("outputs") and c["execution_count"] is None]
+
+
+def test_every_stored_output_keeps_its_execution_count():
+    notebooks = sorted(NBS.glob("*.ipynb"))
+    assert len(notebooks) > 10
+    for path in notebooks:
+        nb = json.loads(path.read_text())
+        assert not outputs_without_a_count(nb), f"{path.name} lost execution counts (nbdev_clean?): run make notebooks"
+        # what nbdev_clean would do to it (settings.ini's own settings): this test would catch it
+        if any(c["cell_type"] == "code" and c.get("outputs") for c in nb["cells"]):
+            clean_nb(nb, allowed_cell_metadata_keys=["tags"])
+            assert outputs_without_a_count(nb), f"nbdev_clean keeps the counts of {path.name}: update this test"
+
+
+@pytest.mark.parametrize(("command", "instead"), [("nbdev_prepare", "make check"), ("nbdev_clean", "make notebooks")])
+def test_nbdev_prepare_and_nbdev_clean_refuse_with_one_line(command, instead):
+    if not (BIN.parent / ".installed").exists():
+        pytest.skip("not an environment `make setup` made (Heroku CI's pip install -e): nbdev's commands are its own")
+    script = (BIN / command).read_text()
+    assert script.startswith("#!/bin/sh\n") and len(script) < 500, f"{BIN / command} is nbdev's own: run make setup"
+    before = {path: path.read_bytes() for path in NBS.glob("*.ipynb")}
+    run = subprocess.run([str(BIN / command)], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert run.returncode == 1 and run.stdout == ""
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith(f"{command} strips the execution counts") and instead in line, line
+    assert {path: path.read_bytes() for path in NBS.glob("*.ipynb")} == before
 
 
 @pytest.mark.slow

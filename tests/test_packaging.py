@@ -23,8 +23,9 @@ import sys
 import sysconfig
 import tarfile
 import time
+import tomllib
 import zipfile
-from importlib.metadata import requires, version
+from importlib.metadata import metadata, requires, version
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,19 @@ def test_scikit_learn_not_the_sklearn_stub_and_at_the_models_version():
     assert pinned["numpy"]["version"] == card["versions"]["numpy"]
 
 
+def test_pyproject_toml_declares_the_build_and_nothing_else():
+    """setuptools reads setup.py's license_expression from version 77 on, so the build asks for it; the metadata stays
+    in settings.ini (nbdev's source, which setup.py reads), and nbdev_export leaves pyproject.toml alone."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert list(pyproject) == ["build-system"], "pyproject.toml holds the build only: metadata goes in settings.ini"
+    build = pyproject["build-system"]
+    assert build["build-backend"] == "setuptools.build_meta"
+    requires = {normalize(r.name): r.specifier for r in map(Requirement, build["requires"])}
+    assert set(requires) == {"setuptools", "wheel"}
+    assert "77.0" in requires["setuptools"] and "76.9" not in requires["setuptools"], requires["setuptools"]
+    assert settings()["update_pyproject"] == "False", "nbdev_export would write a [project] table"
+
+
 # The files by which Heroku's Python buildpack picks a package manager: it refuses a repository with more than one.
 PACKAGE_MANAGER_FILES = ["requirements.txt", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock"]
 
@@ -228,8 +242,19 @@ def test_procfile_web_command_serves_the_model_on_the_port_heroku_gives():
             os.killpg(server.proc.pid, signal.SIGKILL)  # anything the command started that outlived it
 
 
+def test_the_package_claims_only_the_pythons_ci_tests():
+    """setup.py's classifiers are settings.ini's `pythons`, the list .ci/run and the workflow test (tests/
+    test_ci_files.py), and pip installs the package from the first of them on. Read from the installed metadata,
+    which `make setup` rewrites whenever settings.ini or setup.py changes."""
+    meta = metadata("boston_app")
+    prefix = "Programming Language :: Python :: "
+    claimed = [c.removeprefix(prefix) for c in meta.get_all("Classifier") if c.startswith(prefix)]
+    assert claimed == settings()["pythons"].split(), "the installed metadata is stale? run make setup"
+    assert meta["Requires-Python"] == ">=" + settings()["min_python"] == ">=" + claimed[0]
+
+
 def test_python_version_file_is_a_supported_heroku_python():
-    assert (ROOT / ".python-version").read_text().strip() in {"3.11", "3.12", "3.13", "3.14"}
+    assert (ROOT / ".python-version").read_text().strip() in settings()["pythons"].split(), "a Python CI tests"
     assert not (ROOT / "runtime.txt").exists(), "runtime.txt is deprecated on Heroku; use .python-version"
 
 
@@ -276,7 +301,7 @@ def test_build_makes_an_sdist_that_builds_the_wheel(built):
     assert "Building wheel from sdist" in out  # build's default: the wheel comes from the sdist, not the tree
     with tarfile.open(sdist) as t:
         names = {n.split("/", 1)[1] for n in t.getnames() if "/" in n}
-    assert {"setup.py", "settings.ini", "README.md", "LICENSE", "boston_app/app.py"} <= names
+    assert {"pyproject.toml", "setup.py", "settings.ini", "README.md", "LICENSE", "boston_app/app.py"} <= names
     assert seconds < 30
 
 
