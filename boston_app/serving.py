@@ -27,21 +27,16 @@ from .core import from_the_form
 
 # %% ../nbs/production_1_open_internet.ipynb #f8236ab1
 class FairGeventWorker(GeventWorker):
-    """gunicorn's gevent worker, with three changes.
-
-    Connections take turns: after each answer a greenlet lets the others go first (without it,
-    a client whose next request was already waiting was served again and again).
-    On SIGTERM, connections waiting for their next request close at once, not after `keepalive`
-    (95 s on a dyno: each restart would take the whole `graceful_timeout`, 25 s).
-    A batch's work runs on a thread of its own (`run_heavy`): nobody waits behind it."""
-
-    heavy_threads = 1  # threads for batches' work (they take turns); 0: on the loop
+    """gunicorn's gevent worker, with three changes. Connections take turns: after each answer a
+    greenlet lets the others go first (else a client whose next request was already waiting was
+    served again and again). On SIGTERM, idle connections close at once, not after `keepalive`
+    (95 s on a dyno). A batch's work runs on a thread of its own (`run_heavy`)."""
 
     def run(self):  # gevent has patched the process; no connection is open yet
         global HEAVY
-        if self.heavy_threads:
-            HEAVY = ThreadPool(self.heavy_threads)
-            sys.setswitchinterval(0.001)  # the GIL changes hands every 1 ms, not 5
+        HEAVY = ThreadPool(1)  # one thread: batches take turns on it
+        sys.setswitchinterval(0.001)  # the GIL changes hands every 1 ms, not 5
+        gevent.get_hub().NOT_ERROR += (api.ValidationError,)  # a refusal: no traceback in the log
         super().run()
 
     def init_process(self):
