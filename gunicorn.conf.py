@@ -28,9 +28,10 @@ bind = f"{os.environ.get('HOST') or ('[::]' if ON_HEROKU else '127.0.0.1')}:{_en
 # The worker model. A gevent worker serves many connections at once, each in a greenlet (a very light thread) that
 # steps aside whenever it waits for the network. A client that is slow, idle or gone costs one greenlet, not a worker:
 # gunicorn's default `sync` worker gives each connection a whole process until it is done, so two silent sockets stop
-# two sync workers and every other client waits. Predictions take microseconds of CPU, so nothing else waits long.
-# FairGeventWorker (boston_app/serving.py) is gunicorn's gevent worker with two changes for the open internet:
-# connections take turns after each answer, and on SIGTERM idle kept-alive connections close at once.
+# two sync workers and every other client waits. A prediction takes microseconds of CPU, so nothing else waits long.
+# FairGeventWorker (boston_app/serving.py) is gunicorn's gevent worker with three changes for the open internet:
+# connections take turns after each answer; on SIGTERM idle kept-alive connections close at once; and a batch's
+# work (tens of ms of CPU) runs on a thread of the worker's own, so the connections beside it are not kept waiting.
 worker_class = "boston_app.serving.FairGeventWorker"
 workers = _env_int("WEB_CONCURRENCY", 2, 1, 64)  # processes; Heroku's buildpack sets WEB_CONCURRENCY=2 on 512 MB dynos
 worker_connections = 1000  # connections one worker holds at once (gunicorn's default); more wait in the listen queue

@@ -1,4 +1,4 @@
-"""The speed benchmark. `make bench` (which runs `python bench/run.py`) prints one table in about 2.5 minutes.
+"""The speed benchmark. `make bench` (which runs `python bench/run.py`) prints two tables in about 7 minutes.
 
 It starts every server itself on loopback (a free port), drives it with wrk (Debian package `wrk`:
 `apt-get install -y wrk`), and stops it. The table compares, as ratios measured in the same run:
@@ -12,6 +12,10 @@ It starts every server itself on loopback (a free port), drives it with wrk (Deb
   this gunicorn configuration can do;
 - lecture: the service with BOSTON_ENGINE=sklearn, the lecture's way (the unpickled forest's `predict` per request);
 - batch: ours, POST /predict with 1,000 instances; under the same load, and one request at a time (1 connection);
+- fairness (issue 20), the second table: ours, ours before (bench/onloop_worker.py: a batch's work on the event loop)
+  and the twin (its POST /predict takes the same batch), each: single rows alone on 4 connections; single rows on 4
+  while 1,000-row batches run on 4 more (two wrk processes at once); batches alone on 8. 10 s runs, the servers taking
+  turns, medians of 3 rounds; `--fair-only` prints this table alone;
 - metrics off: ours with its metrics recording off (`create_app({'METRICS': False})`: no /metrics, no hooks), GET
   /predict with keep-alive and the batch on 1 connection, to state what counting every request costs (goal: < 5%).
   Each is measured right after ours in every round, and the cost is the median over the rounds of each pair's ratio.
@@ -154,13 +158,14 @@ class Server:
         self.log.close()
 
 
-def gunicorn(name, app, probe, logdir, engine=None, extra_env=None):
-    """`app` served as the Procfile serves it: gunicorn, the repository's gunicorn.conf.py, WORKERS workers."""
+def gunicorn(name, app, probe, logdir, engine=None, extra_env=None, args=()):
+    """`app` served as the Procfile serves it: gunicorn, the repository's gunicorn.conf.py, WORKERS workers (and any
+    extra command-line `args`, which override the file)."""
     port = free_port()
     env = {"PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": str(WORKERS), **(extra_env or {})}
     if engine:
         env["BOSTON_ENGINE"] = engine
-    return Server(name, [str(BIN / "gunicorn"), app], port, probe, logdir, env, "Booting worker with pid")
+    return Server(name, [str(BIN / "gunicorn"), *args, app], port, probe, logdir, env, "Booting worker with pid")
 
 
 def uvicorn(name, app, probe, logdir):
@@ -184,23 +189,38 @@ def uvicorn(name, app, probe, logdir):
     return Server(name, cmd, port, probe, logdir, {}, "Application startup complete.")
 
 
-def wrk(url, seconds, connections=CONNECTIONS, threads=THREADS, body=None, header=None):
-    """One wrk run (with the extra request `header`, if any): req/s, p50 and p99 in ms; any socket error or non-2xx
-    answer stops the benchmark."""
+def wrk_start(url, seconds, connections=CONNECTIONS, threads=THREADS, body=None, header=None):
+    """Start one wrk run (with the extra request `header`, if any); `wrk_result` waits for it."""
     env = {**os.environ, "BENCH_BODY": str(body or "")}
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA)]
     if header:
         cmd += ["-H", header]
     cmd.append(url)
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
-    line = next((text for text in out.stdout.splitlines() if text.startswith("BENCH ")), None)
-    if out.returncode or line is None:
-        raise BenchError(f"wrk failed on {url}:\n{out.stdout}\n{out.stderr}")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc, url, seconds
+
+
+def wrk_result(started):
+    """The started wrk run's req/s, p50 and p99 in ms; any socket error or non-2xx answer stops the benchmark."""
+    proc, url, seconds = started
+    try:
+        stdout, stderr = proc.communicate(timeout=seconds + 60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise BenchError(f"wrk on {url} did not finish") from None
+    line = next((text for text in stdout.splitlines() if text.startswith("BENCH ")), None)
+    if proc.returncode or line is None:
+        raise BenchError(f"wrk failed on {url}:\n{stdout}\n{stderr}")
     s = json.loads(line[6:])
     bad = {k: s[k] for k in ("connect", "read", "write", "status", "timeout") if s[k]}
     if bad:
-        raise BenchError(f"wrk saw errors or non-2xx answers on {url}: {bad}\n{out.stdout}")
+        raise BenchError(f"wrk saw errors or non-2xx answers on {url}: {bad}\n{stdout}")
     return dict(rps=s["requests"] / (s["duration_us"] / 1e6), p50=s["p50_us"] / 1000, p99=s["p99_us"] / 1000)
+
+
+def wrk(url, seconds, **kw):
+    """One wrk run: req/s, p50 and p99 in ms."""
+    return wrk_result(wrk_start(url, seconds, **kw))
 
 
 def median_of(runs):
@@ -219,6 +239,8 @@ def run(args, tmp):
     body.write_bytes(
         json.dumps({"instances": [dict(zip(names, map(float, X[i % len(X)]))) for i in range(BATCH)]}).encode()
     )
+    if args.fair_only:
+        return fairness(args, tmp, query, body)
     sec, warm = args.seconds, args.warmup
     print(
         f"bench: {os.cpu_count()} CPUs; {WORKERS} workers per server; wrk -t{THREADS} -c{CONNECTIONS}; "
@@ -298,7 +320,119 @@ def run(args, tmp):
     cold = {name: statistics.median(v) for name, v in cold.items()}
     procs = {name: [m[1] for m in v] for name, v in mem.items()}
     mem = {name: statistics.median(m[0] for m in v) for name, v in mem.items()}
-    return res, cold, mem, procs
+    print(f"bench: fairness, {args.fair_rounds} round(s) of {args.fair_seconds} s runs", file=sys.stderr, flush=True)
+    fair = fairness(args, tmp, query, body)
+    return res, cold, mem, procs, fair
+
+
+# The fairness workloads (issue 20): single rows while 1,000-row batches run beside them, and batches alone.
+FAIR_SINGLE, FAIR_BATCH, FAIR_BATCHES_ALONE = 4, 4, 8  # connections
+FAIR_SERVERS = ("ours", "before", "twin")
+# "before": ours with the batch's work kept on the event loop, as it was before issue 20 (bench/onloop_worker.py)
+ONLOOP_WORKER = "bench.onloop_worker.OnLoopWorker"
+
+
+def fairness(args, tmp, query, body):
+    """Per server: single rows alone on FAIR_SINGLE connections; the same with batches on FAIR_BATCH more at once
+    (two wrk processes); batches alone on FAIR_BATCHES_ALONE. The servers take turns within each round; medians."""
+    starters = {
+        "ours": lambda: gunicorn("fair-ours", "boston_app.app:app", query, tmp, engine="onnx"),
+        "before": lambda: gunicorn(
+            "fair-before", "boston_app.app:app", query, tmp, engine="onnx", args=["-k", ONLOOP_WORKER]
+        ),
+        "twin": lambda: uvicorn("fair-twin", "bench.twin_app:app", query, tmp),
+    }
+    sec = args.fair_seconds
+    servers = {}
+    try:
+        for name in FAIR_SERVERS:
+            servers[name] = starters[name]()
+        for s in servers.values():  # warm up: both workers of each server answer both kinds
+            wrk(s.url + query, 1, connections=FAIR_SINGLE)
+            wrk(s.url + "/predict", 1, connections=FAIR_SINGLE, body=body)
+        runs = {name: [] for name in FAIR_SERVERS}
+        for _ in range(args.fair_rounds):
+            for name, s in servers.items():
+                single = wrk(s.url + query, sec, connections=FAIR_SINGLE)
+                both = (
+                    wrk_start(s.url + query, sec, connections=FAIR_SINGLE),
+                    wrk_start(s.url + "/predict", sec, connections=FAIR_BATCH, body=body),
+                )
+                mixed, mixed_batch = (wrk_result(w) for w in both)
+                batches = wrk(s.url + "/predict", sec, connections=FAIR_BATCHES_ALONE, body=body)
+                runs[name].append(
+                    {
+                        "single rps": single["rps"],
+                        "mixed rps": mixed["rps"],
+                        "mixed p50": mixed["p50"],
+                        "mixed p99": mixed["p99"],
+                        "mixed share": mixed["rps"] / single["rps"],
+                        "mixed batch p50": mixed_batch["p50"],
+                        "mixed batch p99": mixed_batch["p99"],
+                        "batches p50": batches["p50"],
+                        "batches p99": batches["p99"],
+                        "batches preds": BATCH * batches["rps"],
+                    }
+                )
+    finally:
+        for s in servers.values():
+            s.stop()
+    return {name: median_of(r) for name, r in runs.items()}, runs
+
+
+FAIR_ROWS = (
+    ("single rps", f"single rows alone, {FAIR_SINGLE} conn: req/s", ",.0f"),
+    ("mixed rps", f"mixed, single rows on {FAIR_SINGLE} conn: req/s", ",.0f"),
+    ("mixed share", "mixed: single-row req/s / alone", ".2f"),
+    ("mixed p50", "mixed: single-row p50 ms", ".1f"),
+    ("mixed p99", "mixed: single-row p99 ms", ".1f"),
+    ("mixed batch p50", f"mixed, batches on {FAIR_BATCH} conn: p50 ms", ".1f"),
+    ("mixed batch p99", f"mixed, batches on {FAIR_BATCH} conn: p99 ms", ".1f"),
+    ("batches p50", f"batches alone, {FAIR_BATCHES_ALONE} conn: p50 ms", ".1f"),
+    ("batches p99", f"batches alone, {FAIR_BATCHES_ALONE} conn: p99 ms", ".1f"),
+    ("batches preds", f"batches alone, {FAIR_BATCHES_ALONE} conn: predictions/s", ",.0f"),
+)
+
+
+def fair_report(fair, runs, args):
+    """The fairness table and its goals; True when every goal is met."""
+    heads = ["ours", "ours before", "twin"]
+    print(f"| {'fairness: batches of 1,000 beside single rows':<46} | " + " | ".join(f"{h:>11}" for h in heads) + " |")
+    print(f"|{'-' * 48}|" + "|".join("-" * 12 + ":" for _ in heads) + "|")
+    for key, label, fmt in FAIR_ROWS:
+        cells = [format(fair[name][key], fmt) for name in FAIR_SERVERS]
+        print(f"| {label:<46} | " + " | ".join(f"{cell:>11}" for cell in cells) + " |")
+    print(
+        f"\nEach server: {WORKERS} workers; wrk -t2, {args.fair_seconds} s per run, medians of {args.fair_rounds} "
+        f"round(s), the servers taking turns. Mixed: GET /predict on {FAIR_SINGLE} connections and POST /predict with "
+        f"{BATCH:,} instances on {FAIR_BATCH} more, two wrk processes at once. Ours before: the same code with the "
+        "batch's work on the event loop (bench/onloop_worker.py)."
+    )
+    ours, before, twin = (fair[name] for name in FAIR_SERVERS)
+    single_drop = 1 - ours["single rps"] / before["single rps"]
+    goals = [
+        (f"mixed: single-row p99 <= 60 ms: {ours['mixed p99']:.1f} ms", ours["mixed p99"] <= 60),
+        (
+            f"mixed: single-row req/s >= 1/4 of alone: {ours['mixed share']:.2f} of it",
+            ours["mixed share"] >= 0.25,
+        ),
+        (
+            f"batches alone: p99 <= 3 x p50: {ours['batches p99'] / ours['batches p50']:.1f} x",
+            ours["batches p99"] <= 3 * ours["batches p50"],
+        ),
+        (
+            f"batches alone: predictions/s >= twin's: {ours['batches preds'] / twin['batches preds']:.2f} x",
+            ours["batches preds"] >= twin["batches preds"],
+        ),
+        (
+            f"single rows alone: req/s at most 5% below before: {single_drop:+.1%} below",
+            single_drop <= 0.05,
+        ),
+    ]
+    print("\nfairness goals:")
+    for text, ok in goals:
+        print(f"  {'met   ' if ok else 'MISSED'} {text}")
+    return all(ok for _, ok in goals)
 
 
 SERVERS = ("ours", "twin", "floor", "lecture")
@@ -399,6 +533,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=5, help="measured runs per endpoint, taking turns (default 5)")
     ap.add_argument("--warmup", type=int, default=1, help="warm-up run per endpoint, s (default 1)")
     ap.add_argument("--starts", type=int, default=3, help="cold starts per server (default 3)")
+    ap.add_argument("--fair-seconds", type=int, default=10, help="length of one fairness wrk run, s (default 10)")
+    ap.add_argument("--fair-rounds", type=int, default=3, help="fairness rounds, servers taking turns (default 3)")
+    ap.add_argument("--fair-only", action="store_true", help="only the fairness table")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed; on Debian: apt-get install -y wrk", file=sys.stderr)
@@ -408,12 +545,18 @@ def main():
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        res, cold, mem, procs = run(args, tmp)
+        if args.fair_only:
+            fair_ok = fair_report(*run(args, tmp), args)
+            shutil.rmtree(tmp)
+            return 0 if fair_ok else 1
+        res, cold, mem, procs, fair = run(args, tmp)
     except BenchError as e:
         print(f"bench: {e}\n(server logs kept in {tmp})", file=sys.stderr)
         return 2
     shutil.rmtree(tmp)
-    return 0 if report(res, cold, mem, procs, args) else 1
+    ok = report(res, cold, mem, procs, args)
+    print()
+    return 0 if fair_report(*fair, args) and ok else 1
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['bp', 'NUMBER_TYPE', 'INTEGER', 'TEXT', 'TEXTS', 'TOO_LONG', 'Obj', 'parse_json', 'check_batch_size', 'validate_batch',
-           'read_body', 'predict_batch', 'not_json', 'predict_post', 'feature_schema', 'features_schema',
+           'read_body', 'batch_work', 'predict_batch', 'not_json', 'predict_post', 'feature_schema', 'features_schema',
            'batch_schema', 'prediction_schema', 'predictions_schema', 'error_schema', 'health_schema', 'ref',
            'json_content', 'error_response', 'ok_response', 'predict_get_operation', 'predict_post_operation',
            'health_operation', 'model_operation', 'openapi', 'openapi_json', 'init_app']
@@ -99,19 +99,25 @@ def read_body(svc):
     return body, getattr(body, "repeated", ())
 
 
-def predict_batch(svc, body, repeated):
-    'Validate and answer a batch, `{"instances": [...]}`.'
-    if len(body) > 1 or repeated:
-        raise ValidationError({"body": 'a batch holds only "instances", once'})
-    values, warnings = (svc.check_batch or validate_batch)(
-        svc.schema, body["instances"], svc.max_batch
-    )
+def batch_work(svc, instances):
+    "A batch's CPU-heavy work: check the rows, price them, add the fields the layers add."
+    check = svc.check_batch or validate_batch  # Part 2's speed layer may give a faster one
+    values, warnings = check(svc.schema, instances, svc.max_batch)
     predictions = svc.model.predict(values).round(6).tolist()
-    note_served(values, predictions)
     result = dict(predictions=predictions)
     for extra in svc.batch_extras:  # fields a layer adds, such as the 90% ranges
         result.update(extra(predictions))
     result.update(unit="$1000s", warnings=warnings)
+    return values, result
+
+
+def predict_batch(svc, body, repeated):
+    'Validate and answer a batch, `{"instances": [...]}`.'
+    if len(body) > 1 or repeated:
+        raise ValidationError({"body": 'a batch holds only "instances", once'})
+    # run_heavy: a plain call, or a thread of its own (the serving layer), the loop serving others
+    values, result = svc.run_heavy(batch_work, svc, body["instances"])
+    note_served(values, result["predictions"])
     return jsonify(result)
 
 
