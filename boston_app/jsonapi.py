@@ -101,8 +101,7 @@ def read_body(svc):
 
 def batch_work(svc, instances):
     "A batch's CPU-heavy work: check the rows, price them, add the fields the layers add."
-    check = svc.check_batch or validate_batch  # Part 2's speed layer may give a faster one
-    values, warnings = check(svc.schema, instances, svc.max_batch)
+    values, warnings = (svc.check_batch or validate_batch)(svc.schema, instances, svc.max_batch)
     predictions = svc.model.predict(values).round(6).tolist()
     result = dict(predictions=predictions)
     for extra in svc.batch_extras:  # fields a layer adds, such as the 90% ranges
@@ -115,7 +114,6 @@ def predict_batch(svc, body, repeated):
     'Validate and answer a batch, `{"instances": [...]}`.'
     if len(body) > 1 or repeated:
         raise ValidationError({"body": 'a batch holds only "instances", once'})
-    # run_heavy: a plain call, or a thread of its own (the serving layer), the loop serving others
     values, result = svc.run_heavy(batch_work, svc, body["instances"])
     note_served(values, result["predictions"])
     return jsonify(result)
