@@ -15,13 +15,13 @@ from .validation import MAX_BATCH, Schema, ValidationError, validate_row
 class Service:
     "What the routes need: the model, its schema, and the lists where Part 2's layers hook in."
 
-    def __init__(self, model, max_batch=MAX_BATCH, read_json=None, check_batch=None):
+    def __init__(self, model, max_batch=MAX_BATCH):
         self.model = model
         self.schema = Schema.from_card(model.card)
         self.target = model.card["target"]
         self.max_batch = max_batch  # the JSON API's batch limit, and its readers (Part 2)
-        self.read_json = read_json  # None: the JSON API's own reader
-        self.check_batch = check_batch  # None: the JSON API's own batch check
+        self.read_json = None  # None: the JSON API's own reader
+        self.check_batch = None  # None: the JSON API's own batch check
         self.run_heavy = lambda fn, *args: fn(*args)  # a batch's work (Part 2: off the loop)
         self.answer_extras = []  # f(prediction) -> dict of fields added to each answer
         self.batch_extras = []  # f(predictions) -> dict of fields added to each batch's answer

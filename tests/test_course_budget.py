@@ -16,7 +16,7 @@ spec.loader.exec_module(budget)
 
 # the start of a failure line, and the most its first figure may be today
 OPEN = {
-    "Part 1: ": 250.1,  # minutes of Part 1 in all; the budget is 180
+    "Part 1: ": 249.6,  # minutes of Part 1 in all; the budget is 180
     "the lecture's URL is first answered at minute": 126.0,  # of Part 1; the budget is 75
 }
 
