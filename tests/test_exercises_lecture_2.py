@@ -3,13 +3,9 @@ wrong one is refused. The reference solutions live here, not in the notebook."""
 
 import json
 
-import pytest
 from exercises import is_not_yet, passed
-from exercises.lecture_2 import check_1, check_2, committed_forest
-from sklearn.model_selection import train_test_split
+from exercises.lecture_2 import check_1, committed_forest
 
-from boston_app.data import load_boston
-from boston_app.train import evaluate, select_features, train_forest
 from conftest import ROOT
 
 FOUR = ["CRIM", "RM", "AGE", "DIS"]
@@ -30,21 +26,3 @@ def test_exercise_1_is_the_share_of_importance_the_lectures_four_features_hold()
     assert is_not_yet(check_1(0.912), 1)  # the four largest shares (RM, LSTAT, DIS, CRIM), not the lecture's four
     assert is_not_yet(check_1(round(share, 3) + 0.002), 1)
     assert is_not_yet(check_1("0.616"), 1)
-
-
-@pytest.fixture(scope="module")
-def four_feature_forest():
-    X_all, y = load_boston()
-    X4, feats4 = select_features(X_all, FOUR)
-    X_train, X_test, y_train, y_test = train_test_split(X4, y, test_size=0.2, random_state=42)
-    forest = train_forest(X_train, y_train, n_estimators=20, random_state=42)
-    return forest, feats4, X_train, evaluate(forest, X_test, y_test)
-
-
-def test_exercise_2_is_the_four_feature_r2(four_feature_forest):
-    metrics = four_feature_forest[3]
-    assert is_not_yet(check_2(None), 2)
-    assert check_2(metrics["r2"]) == passed(2)
-    assert is_not_yet(check_2(0.893), 2)  # the 13-feature forest
-    assert is_not_yet(check_2(metrics["r2"] + 0.05), 2)  # another split or seed
-    assert is_not_yet(check_2("0.67"), 2)

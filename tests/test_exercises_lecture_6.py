@@ -4,9 +4,8 @@ answer passes, a plausible wrong one does not. The reference solutions live here
 import re
 from html import unescape
 
-import pytest
 from exercises import is_not_yet, passed
-from exercises.lecture_6 import LECTURE_HOUSE, check_1, check_2, client
+from exercises.lecture_6 import LECTURE_HOUSE, check_1, client
 
 
 def noax_answer():
@@ -18,7 +17,6 @@ def noax_answer():
 
 def test_placeholders_are_not_yet():
     assert is_not_yet(check_1(None), 1)
-    assert is_not_yet(check_2(None), 2)
 
 
 def test_exercise_1():
@@ -35,11 +33,3 @@ def test_exercise_1():
 def test_exercise_1_is_about_the_part_1_form():
     "The check's app is Part 1's: the lesson's form and API, no layer of Part 2."
     assert set(client().application.blueprints) == {"api", "form"}
-
-
-@pytest.mark.parametrize(
-    "wrong", [{"template_folder": "templates"}, {"static_folder": "template"}, {}, "template", {"folder": "template"}]
-)
-def test_exercise_2(wrong):
-    assert check_2({"template_folder": "template"}) == passed(2)
-    assert is_not_yet(check_2(wrong), 2)

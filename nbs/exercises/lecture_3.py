@@ -4,7 +4,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from boston_app.model import ModelError, load_model
+from boston_app.model import ModelError
 
 from . import unanswered, verdict
 
@@ -49,26 +49,3 @@ def check_1(is_trusted):
     finally:
         shutil.rmtree(tmp)
     return verdict(1)
-
-
-def lecture_house_usd():
-    """The served price, in dollars, of the lecture's house, its other features at their median."""
-    model = load_model(MODEL_DIR)
-    row = [f["median"] for f in model.card["features"]]
-    for name, value in LECTURE_HOUSE.items():
-        row[model.features.index(name)] = value
-    return float(model.predict([row])[0]) * 1000
-
-
-def check_2(answer):
-    """Exercise 2: the lecture's house priced in dollars, its other features at their median."""
-    if answer is None:
-        return unanswered(2, "answer_2")
-    if isinstance(answer, bool) or not isinstance(answer, int | float):
-        return verdict(2, f"expected a number of dollars, got {answer!r}")
-    price = lecture_house_usd()
-    if abs(answer * 1000 - price) < 100:  # 21.72 or 21.7: MEDV in $1000s
-        return verdict(2, f"{answer:g} is in $1000s (MEDV's unit); give the price in dollars")
-    if abs(answer - price) >= 1:
-        return verdict(2, f"${answer:,.0f} is not it; start from the medians, then set the four")
-    return verdict(2)

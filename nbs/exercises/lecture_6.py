@@ -1,12 +1,10 @@
 """Self-checks for the exercises of Part 1, lesson 5 (nbs/lecture_6_form.ipynb)."""
 
 import re
-import tempfile
 from html import unescape
 from pathlib import Path
 
 import flask
-from jinja2 import TemplateNotFound
 
 from boston_app import api, form
 from boston_app.model import default_model_dir, load_model
@@ -56,24 +54,3 @@ def check_1(answer):
     if unescape(answer[1].strip()) != unescape(text):
         return verdict(1, f"{answer[1]!r} is not all of the error's text as the page shows it")
     return verdict(1)
-
-
-def check_2(kwargs):
-    "Exercise 2: Flask keyword arguments that find templates in `template/`."
-    if kwargs is None:
-        return verdict(2, "set `answer_2` to your answer, then run this cell again")
-    if not isinstance(kwargs, dict):
-        return verdict(2, "give a dictionary of keyword arguments, such as {'name': value}")
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        (root / "template").mkdir()
-        (root / "template" / "main.html").write_text("<h1>found</h1>")
-        try:
-            app = flask.Flask("lecture", root_path=root, **kwargs)
-            with app.app_context():
-                html = flask.render_template("main.html")
-        except TemplateNotFound:
-            return verdict(2, "Flask still looks in another folder: main.html was not found")
-        except TypeError as e:
-            return verdict(2, f"flask.Flask does not take these arguments ({e})")
-    return verdict(2) if html == "<h1>found</h1>" else verdict(2, "another template was found")
