@@ -19,8 +19,7 @@ import sys
 import pytest
 import yaml
 
-from boston_app import speed
-from boston_app.core import load_config
+from boston_app.app import load_config
 from conftest import ROOT, need
 
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
@@ -342,7 +341,7 @@ def test_app_json_env_is_every_setting_the_app_reads_and_only_those(app):
 
 
 def test_app_json_env_descriptions_state_the_apps_defaults(app):
-    defaults = load_config({}, speed.ENGINES)  # the served app's engines: onnx first
+    defaults = load_config({})  # the served app's settings: onnx first
     env = app["env"]
     assert f"Unset: {defaults['ENGINE']}." in env["BOSTON_ENGINE"]["description"]
     assert f"Unset: {defaults['MAX_BATCH']}." in env["BOSTON_MAX_BATCH"]["description"]

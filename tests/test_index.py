@@ -15,7 +15,6 @@ COURSE = [
     "lecture_5_query_endpoint",
     "lecture_6_form",
     "lecture_7_serve",
-    "lecture_8_deploy",
     "production_1_open_internet",
     "production_2_json_api",
     "production_3_monitoring",

@@ -9,8 +9,8 @@ from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
-from boston_app.app import create_app
-from boston_app.core import ConfigError, load_config
+from boston_app.app import create_app, load_config
+from boston_app.core import ConfigError
 from boston_app.data import load_boston
 from boston_app.metrics import (
     NOT_FEATURES,
