@@ -63,7 +63,7 @@ LAYERS = [metrics, serving, jsonapi, speed, interval, explain]
 
 
 def create_app(config=None, layers=LAYERS):
-    "The served app: Part 1's `core.create_app` with the layers' settings and engines, then each `init_app`."
+    "The served app: Part 1's app with the layers' settings and engines, then each `init_app`."
     cfg = {**load_config(), **(config or {})}
     app = core.create_app(cfg, engines=speed.ENGINES)
     app.extensions["boston_app"].max_batch = cfg["MAX_BATCH"]  # the JSON API's limit

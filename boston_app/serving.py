@@ -206,9 +206,7 @@ def init_app(app):
     app.before_request(_read_body)
     app.after_request(_add_headers)
     app.register_error_handler(Exception, _unexpected)  # replaces Part 1's: the same answer
-    app.config["MAX_CONTENT_LENGTH"] = (
-        app.config["MAX_CONTENT_LENGTH"] or 1 << 20
-    )  # 1 MiB when unset
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"] or 1 << 20  # 1 MiB
     n = app.config.get("TRUSTED_PROXIES", 0)  # app.load_config: 1 on a dyno
     if n:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)

@@ -87,15 +87,15 @@ def to_onnx_bytes(model, n_features):
 def model_card(feats, X_train, metrics, params, blobs, interval):
     "The card: what the model predicts from what, how well and how sure, made with what, its files."
     features = []
-    for f, values in zip(
-        feats, X_train.T
-    ):  # each feature, with its median and range in the training rows
+    for f, values in zip(feats, X_train.T):  # each feature, its median and training range
         median, low, high = float(np.median(values)), float(values.min()), float(values.max())
         features.append(dict(asdict(f), median=median, train_min=low, train_max=high))
     versions = {"python": ".".join(platform.python_version_tuple()[:2])}  # major.minor
-    versions |= {
-        package: version(package) for package in ("scikit-learn", "numpy", "skl2onnx", "onnx")
-    }
+    for package in ("scikit-learn", "numpy", "skl2onnx", "onnx"):
+        versions[package] = version(package)
+    artifacts = {}
+    for name, blob in blobs.items():  # each file's fingerprint and size
+        artifacts[name] = dict(sha256=hashlib.sha256(blob).hexdigest(), bytes=len(blob))
     return dict(
         name="boston-housing-random-forest",
         description="Random forest predicting MEDV from Boston Housing features",
@@ -105,10 +105,7 @@ def model_card(feats, X_train, metrics, params, blobs, interval):
         interval=interval,
         params=params,
         versions=versions,
-        artifacts={
-            name: dict(sha256=hashlib.sha256(b).hexdigest(), bytes=len(b))
-            for name, b in blobs.items()
-        },
+        artifacts=artifacts,
     )
 
 

@@ -16,7 +16,7 @@ spec.loader.exec_module(budget)
 
 # the start of a failure line, and the most its first figure may be today
 OPEN = {
-    "Part 1: ": 189.1,  # minutes of Part 1 in all; the budget is 180
+    "Part 1: ": 189.5,  # minutes of Part 1 in all; the budget is 180
 }
 
 
