@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .validation import MAX_BATCH, Schema, ValidationError, validate_row
 
-# %% ../nbs/lecture_5_query_endpoint.ipynb #cde952e6
+
 class Service:
     "What the routes need: the model, its schema, and the lists where Part 2's layers hook in."
 
@@ -127,7 +127,7 @@ def predict_get():
     except ValidationError as e:
         return invalid(e)
 
-# %% ../nbs/lecture_5_query_endpoint.ipynb #9bdabf8d
+
 MODEL_FILES = {"onnx": "model.onnx", "sklearn": "model.pkl"}  # the file each engine serves
 
 

@@ -32,7 +32,7 @@ class Feature:
     high: float | None = None
     choices: tuple | None = None  # a categorical feature's allowed values
 
-# %% ../nbs/lecture_1_data.ipynb #56fe5004
+
 FEATURES = (
     Feature("CRIM", "Per-capita crime rate by town", "per capita, as published"),
     Feature("ZN", "Residential land zoned for lots over 25,000 sq ft", "%", high=100),
@@ -71,7 +71,7 @@ def domain(f):
         return f"at most {f.high:g}"
     return "any finite number"
 
-# %% ../nbs/lecture_1_data.ipynb #91084e24
+
 def card_row(f, values):
     "One row of the data card: what feature `f` is, and the range of its `values`."
     stats = dict(min=float(values.min()), median=float(np.median(values)), max=float(values.max()))

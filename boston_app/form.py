@@ -75,7 +75,7 @@ def checked(form):
     except ValidationError as e:
         return None, choices, {**errors, **e.fields}
 
-# %% ../nbs/lecture_6_form.ipynb #a7811512
+
 bp = Blueprint("form", __name__)
 
 

@@ -9,7 +9,6 @@ __all__ = ['CARD_KEYS', 'FEATURE_KEYS', 'ENGINES', 'ModelError', 'default_model_
 # %% ../nbs/lecture_3_model_file.ipynb #507f7bd5
 import hashlib
 import json
-import math
 import pickle
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -35,8 +34,8 @@ def _read_json(path):
     except OSError as e:
         raise ModelError(f"{path}: cannot be read ({e.strerror})") from None
 
-# %% ../nbs/lecture_3_model_file.ipynb #a93b4021
-CARD_KEYS = ("features", "target", "metrics", "interval", "versions", "artifacts")
+
+CARD_KEYS = ("features", "target", "metrics", "versions", "artifacts")
 FEATURE_KEYS = ("name", "meaning", "unit", "median", "train_min", "train_max")
 
 
@@ -60,16 +59,6 @@ def _files_ok(card):
     return all(isinstance(a, dict) and isinstance(a.get("sha256"), str) for a in artifacts.values())
 
 
-def _interval_ok(interval):
-    "True when `interval` gives a `level` between 0 and 1 and a finite `half_width` >= 0."
-    if not isinstance(interval, dict):
-        return False
-    level, half_width = interval.get("level"), interval.get("half_width")
-    if not (_is_number(level) and _is_number(half_width)):
-        return False
-    return 0 < level < 1 and math.isfinite(half_width) and half_width >= 0
-
-# %% ../nbs/lecture_3_model_file.ipynb #abd24190
 def read_card(model_dir):
     "The model card `model_dir/model.json` as a dict, checked for the keys the service needs."
     path = Path(model_dir) / "model.json"
@@ -89,8 +78,6 @@ def read_card(model_dir):
             f'{path}: "versions" must be an object,'
             ' and "artifacts" must give each file its "sha256"'
         )
-    if not _interval_ok(card["interval"]):
-        raise ModelError(f'{path}: "interval" must give "level" in (0, 1) and a "half_width" >= 0')
     return card
 
 # %% ../nbs/lecture_3_model_file.ipynb #d1fb2635
@@ -98,7 +85,7 @@ def sha256(path):
     "Hex SHA-256 of the file at `path`: its fingerprint."
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
-# %% ../nbs/lecture_3_model_file.ipynb #bc67ec0d
+
 def verify_file(model_dir, card, name):
     "Path of artifact `name`, after checking it exists and its SHA-256 matches the card."
     path = Path(model_dir) / name
@@ -147,7 +134,7 @@ class Model:
     def __repr__(self):
         return f"Model({self.engine}, {len(self.features)} features, {self.model_dir})"
 
-# %% ../nbs/lecture_3_model_file.ipynb #9e4e1553
+
 def _sklearn_predict(path, n_features):
     "The predict function of the forest pickled in `path`."
     with open(path, "rb") as f:
@@ -161,7 +148,7 @@ def _sklearn_predict(path, n_features):
 # an engine's name: (the file it runs, the function that loads that file as a predict function)
 ENGINES = {"sklearn": ("model.pkl", _sklearn_predict)}
 
-# %% ../nbs/lecture_3_model_file.ipynb #a5916abc
+
 def load_model(model_dir=None, engine="sklearn", engines=ENGINES):
     "Read the card, verify every file and the scikit-learn version, then load `engine`'s file."
     model_dir = Path(model_dir or default_model_dir())

@@ -83,7 +83,7 @@ def to_onnx_bytes(model, n_features):
     onx = to_onnx(model, example, target_opset={"": 17, "ai.onnx.ml": 3})
     return onx.SerializeToString()
 
-# %% ../nbs/lecture_2_train.ipynb #e580bede
+
 def model_card(feats, X_train, metrics, params, blobs, interval):
     "The card: what the model predicts from what, how well and how sure, made with what, its files."
     features = []

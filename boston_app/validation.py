@@ -98,7 +98,7 @@ def domain_error(f, x):
         return f"must be at most {_fmt(f['high'])}"
     return None
 
-# %% ../nbs/lecture_4_validation.ipynb #92215377
+
 def range_warning(f, x):
     "A warning when `x` is outside the range feature `f` was trained on, else `None`."
     if f["train_min"] <= x <= f["train_max"]:
@@ -149,7 +149,7 @@ class Row:
     filled: list
     warnings: list = field(default_factory=list)
 
-# %% ../nbs/lecture_4_validation.ipynb #8ca66529
+
 def name_errors(schema, row, repeated):
     "Errors for the names in `row` that are not features, and for the names given more than once."
     errors = unknown_fields(schema, row)
