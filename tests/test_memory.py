@@ -56,8 +56,9 @@ def status_after_answer(sock):
 
 def test_a_first_explanation_does_not_stop_the_worker(report):
     """One worker, freshly started: the explainer's arrays (and shap's compiled core) are already there, built in the
-    master, before any /explain; /explain and another client's /health, sent together, both answer, /health within
-    100 ms. Before the explainer was built at app creation, /health waited 1.1 to 2.0 s here."""
+    master, before any /explain. While its first /explain runs, another client asks /health again and again, on one
+    kept-alive connection: every answer comes within 100 ms. Before the explainer was built at app creation, the
+    slowest waited 1.5 to 3.3 s here (the same test, run on main)."""
     server = start_server(env={"WEB_CONCURRENCY": "1"})
     try:
         (worker,) = children(server.proc.pid)
@@ -77,18 +78,24 @@ def test_a_first_explanation_does_not_stop_the_worker(report):
 
             thread = threading.Thread(target=explain)
             thread.start()
-            started = time.monotonic()
-            send(other, "/health")
-            status = status_after_answer(other)
-            waited = time.monotonic() - started
+            waits, statuses = [], set()
+            while thread.is_alive() or not waits:  # /health, one after another, until /explain has answered
+                started = time.monotonic()
+                send(other, "/health")
+                statuses.add(status_after_answer(other))
+                waits.append(time.monotonic() - started)
             thread.join()
         assert server.errors() == []
     finally:
         stop_server(server)
-    report(f"/health during the worker's first /explain ({explained['seconds'] * 1000:.0f} ms): {waited * 1000:.0f} ms")
-    assert explained["status"] == status == "HTTP/1.1 200 OK"
-    # The issue's bound. Measured here: 1 to 10 ms (the whole first /explain 8 to 30 ms).
-    assert waited < HEALTH_BOUND
+    took = explained.get("seconds", float("nan")) * 1000
+    report(
+        f"/health during the worker's first /explain ({took:.0f} ms): {len(waits)} asked, "
+        f"the slowest answered in {max(waits) * 1000:.0f} ms"
+    )
+    assert explained["status"] == "HTTP/1.1 200 OK" and statuses == {"HTTP/1.1 200 OK"}
+    # The issue's bound. Measured here: the slowest 5 to 21 ms (the whole first /explain 9 to 21 ms).
+    assert max(waits) < HEALTH_BOUND
 
 
 def answered(log, pid, request):
