@@ -1,4 +1,4 @@
-"""The speed benchmark. `make bench` (which runs `python bench/run.py`) prints two tables in about 7 minutes.
+"""The speed benchmark. `make bench` (which runs `python bench/run.py`) prints three tables in about 8 minutes.
 
 It starts every server itself on loopback (a free port), drives it with wrk (Debian package `wrk`:
 `apt-get install -y wrk`), and stops it. The table compares, as ratios measured in the same run:
