@@ -1,4 +1,4 @@
-"""The speed benchmark. `make bench` (which runs `python bench/run.py`) prints two tables in about 7 minutes.
+"""The speed benchmark. `make bench` (which runs `python bench/run.py`) prints three tables in about 8 minutes.
 
 It starts every server itself on loopback (a free port), drives it with wrk (Debian package `wrk`:
 `apt-get install -y wrk`), and stops it. The table compares, as ratios measured in the same run:
@@ -19,6 +19,11 @@ It starts every server itself on loopback (a free port), drives it with wrk (Deb
 - metrics off: ours with its metrics recording off (`create_app({'METRICS': False})`: no /metrics, no hooks), GET
   /predict with keep-alive and the batch on 1 connection, to state what counting every request costs (goal: < 5%).
   Each is measured right after ours in every round, and the cost is the median over the rounds of each pair's ratio.
+- memory budget (issue 19), the third table: ours (2 workers), the PSS of the master and of each worker once each
+  worker has answered GET /predict, POST /predict with 1,000 instances and GET /explain (the access log, with each
+  line's pid, says which worker answered what), then after 30 s of mixed load (three wrk processes at once, 2
+  connections each: single rows, batches, explanations). Goal: at most 250 MiB in all. `--pss-only` prints this
+  table alone (about 40 s).
 
 GET /predict carries all 13 features (the data set's first house), the same URL to every server. Ours, twin and floor
 are each measured with keep-alive (wrk's persistent HTTP/1.1 connections) and with `Connection: close` (a new
@@ -34,6 +39,7 @@ Exit status: 0 when every goal is met, 1 when one is missed, 2 when the benchmar
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -53,6 +59,8 @@ TWIN_BIN = ROOT / "bench" / ".venv-twin" / "bin"  # the twin's own virtual envir
 WORKERS, THREADS, CONNECTIONS, BATCH = 2, 2, 8, 1000
 CLOSE = "Connection: close"
 NO_METRICS_APP = "boston_app.app:create_app({'METRICS': False})"  # gunicorn calls the factory with this literal
+PSS_BUDGET = 250  # MiB: master + WORKERS workers after explanations and mixed load (issue 19)
+PID_LOG = ["--access-logformat", 'pid=%(p)s method=%(m)s path="%(U)s" status=%(s)s']  # who answered what
 DROPPED_ENV = ("DYNO", "BOSTON_ENGINE", "GUNICORN_CMD_ARGS", "WEB_CONCURRENCY", "PORT", "HOST")
 
 
@@ -241,6 +249,8 @@ def run(args, tmp):
     )
     if args.fair_only:
         return fairness(args, tmp, query, body)
+    if args.pss_only:
+        return memory_budget(args, tmp, query, body)
     sec, warm = args.seconds, args.warmup
     print(
         f"bench: {os.cpu_count()} CPUs; {WORKERS} workers per server; wrk -t{THREADS} -c{CONNECTIONS}; "
@@ -322,7 +332,60 @@ def run(args, tmp):
     mem = {name: statistics.median(m[0] for m in v) for name, v in mem.items()}
     print(f"bench: fairness, {args.fair_rounds} round(s) of {args.fair_seconds} s runs", file=sys.stderr, flush=True)
     fair = fairness(args, tmp, query, body)
-    return res, cold, mem, procs, fair
+    print(f"bench: memory budget, {args.pss_seconds} s of mixed load", file=sys.stderr, flush=True)
+    return res, cold, mem, procs, fair, memory_budget(args, tmp, query, body)
+
+
+def pss_mib(pid):
+    """Proportional set size of process `pid` in MiB: its private pages, and its share of the pages it shares."""
+    text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return next(int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")) / 1024
+
+
+def answered(log, pid, request):
+    """The access log's line (PID_LOG's format; gunicorn writes the pid as <pid>) where worker `pid` answered
+    `request` ("GET /explain") with 200, or None."""
+    method, path = request.split()
+    return re.search(rf'pid=<{pid}> method={method} path="{re.escape(path)}" status=200', log)
+
+
+def memory_budget(args, tmp, query, body):
+    """Issue 19: PSS of ours' master and each worker, once each worker has answered a single row, a batch and an
+    explanation, then after `args.pss_seconds` of mixed load. Returns the two readings (pid: MiB) and the requests
+    the load made."""
+    s = gunicorn("pss-ours", "boston_app.app:app", query, tmp, engine="onnx", args=PID_LOG)
+    try:
+        s.memory()  # waits until WORKERS workers have booted
+        master, *workers = s.processes()
+        explain = query.replace("/predict", "/explain")
+        asked = {"GET /predict": (query, None), "POST /predict": ("/predict", body), "GET /explain": (explain, None)}
+        for _ in range(100):
+            log = s.output(tail=None)
+            missing = [r for r in asked for pid in workers if answered(log, pid, r) is None]
+            if not missing:
+                break
+            for request in dict.fromkeys(missing):  # each on a new connection: the workers take turns
+                path, data = asked[request]
+                headers = {"Connection": "close", "Content-Type": "application/json"}
+                req = urllib.request.Request(s.url + path, data=data and data.read_bytes(), headers=headers)
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    r.read()
+        else:
+            raise BenchError(f"pss: after 100 rounds a worker has still not answered {sorted(set(missing))}")
+        first = {pid: pss_mib(pid) for pid in (master, *workers)}
+        sec = args.pss_seconds
+        runs = [
+            wrk_start(s.url + query, sec, connections=2, threads=1),
+            wrk_start(s.url + "/predict", sec, connections=2, threads=1, body=body),
+            wrk_start(s.url + explain, sec, connections=2, threads=1),
+        ]
+        made = [wrk_result(w)["rps"] * sec for w in runs]
+        if sorted(s.processes()) != sorted([master, *workers]):
+            raise BenchError("pss: a worker was replaced during the mixed load")
+        after = {pid: pss_mib(pid) for pid in (master, *workers)}
+    finally:
+        s.stop()
+    return first, after, made
 
 
 # The fairness workloads (issue 20): single rows while 1,000-row batches run beside them, and batches alone.
@@ -435,6 +498,30 @@ def fair_report(fair, runs, args):
     return all(ok for _, ok in goals)
 
 
+def pss_report(first, after, made, args):
+    """The memory budget's table (MiB of PSS per process and in all) and its goal; True when it is met."""
+    heads = ["master", *(f"worker {i}" for i in range(1, WORKERS + 1)), "total"]
+    print(f"| {'memory budget: PSS, MiB (issue 19)':<62} | " + " | ".join(f"{h:>8}" for h in heads) + " |")
+    print(f"|{'-' * 64}|" + "|".join("-" * 9 + ":" for _ in heads) + "|")
+    single, batches, explanations = (f"{n:,.0f}" for n in made)
+    for label, pss in (
+        ("after a single row, a batch and an explanation in each worker", first),
+        (f"after {args.pss_seconds} s of mixed load", after),
+    ):
+        cells = [*pss.values(), sum(pss.values())]
+        print(f"| {label:<62} | " + " | ".join(f"{c:>8.1f}" for c in cells) + " |")
+    print(
+        f"\nOurs, {WORKERS} workers. Mixed load: three wrk processes at once for {args.pss_seconds} s, 2 connections "
+        f"each: GET /predict ({single} requests), POST /predict with {BATCH:,} instances ({batches}), GET /explain "
+        f"({explanations})."
+    )
+    total = sum(after.values())
+    ok = total <= PSS_BUDGET
+    verdict = "met   " if ok else "MISSED"
+    print(f"\nmemory goal:\n  {verdict} PSS <= {PSS_BUDGET} MiB after the mixed load: {total:.1f} MiB")
+    return ok
+
+
 SERVERS = ("ours", "twin", "floor", "lecture")
 HEADS = [f"{name:>8}" for name in SERVERS] + [f"ours/{name}" for name in SERVERS[1:]]
 
@@ -536,11 +623,15 @@ def main():
     ap.add_argument("--fair-seconds", type=int, default=10, help="length of one fairness wrk run, s (default 10)")
     ap.add_argument("--fair-rounds", type=int, default=3, help="fairness rounds, servers taking turns (default 3)")
     ap.add_argument("--fair-only", action="store_true", help="only the fairness table")
+    ap.add_argument(
+        "--pss-seconds", type=int, default=30, help="mixed load before the last PSS reading, s (default 30)"
+    )
+    ap.add_argument("--pss-only", action="store_true", help="only the memory budget's table (needs no twin)")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed; on Debian: apt-get install -y wrk", file=sys.stderr)
         return 2
-    if not (TWIN_BIN / "uvicorn").exists():
+    if not args.pss_only and not (TWIN_BIN / "uvicorn").exists():
         print(f"bench: the twin's environment {TWIN_BIN.parent} is missing; `make bench` makes it", file=sys.stderr)
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -549,14 +640,20 @@ def main():
             fair_ok = fair_report(*run(args, tmp), args)
             shutil.rmtree(tmp)
             return 0 if fair_ok else 1
-        res, cold, mem, procs, fair = run(args, tmp)
+        if args.pss_only:
+            pss_ok = pss_report(*run(args, tmp), args)
+            shutil.rmtree(tmp)
+            return 0 if pss_ok else 1
+        res, cold, mem, procs, fair, pss = run(args, tmp)
     except BenchError as e:
         print(f"bench: {e}\n(server logs kept in {tmp})", file=sys.stderr)
         return 2
     shutil.rmtree(tmp)
     ok = report(res, cold, mem, procs, args)
     print()
-    return 0 if fair_report(*fair, args) and ok else 1
+    fair_ok = fair_report(*fair, args)
+    print()
+    return 0 if pss_report(*pss, args) and fair_ok and ok else 1
 
 
 if __name__ == "__main__":

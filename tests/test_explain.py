@@ -1,30 +1,25 @@
 """Part 2, lesson 6's explanations (boston_app/explain.py): exactly shap.TreeExplainer's values, adding up to the price;
-the what-if curve is the model's own predictions; the SVGs are accessible XML without inline style; and, on real
-gunicorn with 2 workers, loading the forest and TreeSHAP on the first explanation keeps master + workers under
-the dyno's budget.
-
-The memory figures (PSS before and after the first explanation in each worker, cold start) are printed in the output.
+the forest read from its pickle without scikit-learn, and any other name in the pickle refused; the what-if curve is
+the model's own predictions; the SVGs are accessible XML without inline style. On real gunicorn, the explainer built
+in the master before the fork, memory and /health during a first explanation: tests/test_memory.py.
 """
 
+import io
 import pickle
 import re
-import statistics
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import numpy as np
 import pytest
-import requests
 
-from boston_app.explain import Explainer, bars_svg, curve_svg, what_if
+from boston_app.explain import Explainer, ForestUnpickler, bars_svg, curve_svg, load_forest, what_if
 from boston_app.interval import price_interval
+from boston_app.model import ModelError
 from boston_app.speed import load_model  # the served app's loader
-from conftest import MODEL_DIR, ROOT, children, pss_kib, start_server, stop_server
+from conftest import MODEL_DIR, ROOT
 
-HEROKU_MEMORY_BUDGET = 450  # MiB, as tests/test_deploy.py: an Eco/Basic dyno has 512 MB
 LECTURE_HOUSE = {"CRIM": 0.0006, "RM": 6.5, "AGE": 65, "DIS": 5}
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -84,20 +79,42 @@ def test_explain_takes_one_row_in_card_order_and_gives_13_floats(model, explaine
     assert abs(base + sum(contributions) - float(model.predict(np.array([house]))[0])) <= 1e-4
 
 
-def test_shap_is_loaded_on_first_use_and_its_package_never():
-    """Importing the module loads nothing of shap; explaining loads only its compiled TreeSHAP, not the shap
-    package (which would import numba, matplotlib and pandas into every worker). pandas itself may come with
-    scikit-learn where it is installed (the dev environment), so it is not checked."""
+def test_the_app_builds_the_explainer_with_shaps_core_alone():
+    """Importing the module loads nothing of shap; building the explainer (create_app does) loads only shap's compiled
+    TreeSHAP, not the shap package (which would import numba, matplotlib and pandas into every worker), and reads the
+    forest without scikit-learn (and with it scipy)."""
     code = (
         "import sys, boston_app.app\n"
-        "from boston_app.explain import Explainer\n"
-        "from boston_app.model import load_model\n"
-        "print(any(m.startswith('shap') for m in sys.modules))\n"
-        "Explainer(load_model()).explain([1.0] * 13)\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('shap', 'numba', 'matplotlib'))))\n"
+        "print(any(m.startswith(('shap', 'sklearn')) for m in sys.modules))\n"
+        "app = boston_app.app.create_app()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('shap', 'numba', 'matplotlib', 'sklearn', 'scipy'))))\n"
+        "app.extensions['boston_app'].explainer.explain([1.0] * 13)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('shap', 'numba', 'matplotlib', 'sklearn', 'scipy'))))\n"
     )
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert r.stdout.splitlines() == ["False", "['shap._cext']"]
+    assert r.stdout.splitlines() == ["False", "['shap._cext']", "['shap._cext']"]
+
+
+def test_the_forest_is_the_pickles_own(model):
+    """The trees read with numpy alone are the unpickled forest's, node for node."""
+    forest = pickle.loads((MODEL_DIR / "model.pkl").read_bytes())
+    trees = load_forest(model)
+    assert len(trees) == len(forest.estimators_) == 100
+    for tree, estimator in zip(trees, forest.estimators_):
+        want = estimator.tree_
+        assert np.array_equal(tree.nodes["left_child"], want.children_left)
+        assert np.array_equal(tree.nodes["threshold"], want.threshold)
+        assert np.array_equal(tree.values, want.value)
+
+
+@pytest.mark.parametrize("name", ["os.system", "builtins.eval", "sklearn.svm.SVR", "numpy.load"])
+def test_a_pickle_naming_anything_else_is_refused_in_one_line(model, tmp_path, name):
+    """A model.pkl that names anything but the forest's classes and numpy's arrays stops the reader before it is
+    called, with a ModelError naming it (create_app then exits with that one line)."""
+    module, attr = name.rsplit(".", 1)
+    data = b"\x80\x04c" + f"{module}\n{attr}\n".encode() + b")R."  # protocol 4: GLOBAL, empty tuple, REDUCE
+    with pytest.raises(ModelError, match=f"model.pkl names {re.escape(name)}, which the explainer does not read"):
+        ForestUnpickler(io.BytesIO(data)).load()
 
 
 def test_price_interval_is_the_prediction_plus_minus_the_cards_half_width(model):
@@ -168,56 +185,3 @@ def test_svg_text_is_escaped():
         root, _ = check_svg(svg, svg[svg.index('aria-labelledby="') + 17 :].split("-")[0])
         assert "<script>" not in svg and "&lt;script&gt;" in svg
         assert any(hostile in (e.text or "") for e in root.iter())
-
-
-def shap_loaded(pid):
-    """Whether process `pid` has shap's compiled extension mapped (it imported shap)."""
-    return "/shap/" in Path(f"/proc/{pid}/maps").read_text()
-
-
-def total_pss_mib(master, workers):
-    return (pss_kib(master) + sum(pss_kib(p) for p in workers)) / 1024
-
-
-@pytest.mark.slow
-def test_memory_and_cold_start_with_explanations(report):
-    """The first explanation in a worker unpickles the forest and loads shap's TreeSHAP. Measured on real gunicorn
-    (the repository's gunicorn.conf.py, 2 workers)."""
-    server = start_server()
-    try:
-        workers = children(server.proc.pid)
-        query = "&".join(f"{k}={v}" for k, v in LECTURE_HOUSE.items())
-        for _ in range(20):
-            assert server.get(f"/predict?{query}").status_code == 200
-        assert not any(shap_loaded(p) for p in workers), "/predict must not load shap"
-        before = total_pss_mib(server.proc.pid, workers)
-        first, warm = first_explanations(server.url, query, workers)
-        after = total_pss_mib(server.proc.pid, workers)
-    finally:
-        stop_server(server)
-    report(f"cold start: {server.boot:.1f} s to the first GET /health = 200 (gunicorn, 2 workers)")
-    report(
-        f"first explanation in each worker (unpickles the forest, loads shap's TreeSHAP): "
-        f"{', '.join(f'{s * 1000:.0f}' for s in first)} ms; later ones: {warm * 1000:.1f} ms (median)"
-    )
-    report(f"PSS master + 2 workers: {before:.0f} MiB before explanations, {after:.0f} MiB after (budget 450)")
-    assert after < HEROKU_MEMORY_BUDGET
-
-
-def first_explanations(url, query, workers, tries=200):
-    """Explain until both workers have loaded shap: the latency of each worker's first explanation, and the
-    median of the later ones."""
-    first, later = [], []
-    for _ in range(tries):
-        loaded = sum(shap_loaded(p) for p in workers)
-        t = time.monotonic()
-        r = requests.get(f"{url}/explain?{query}", timeout=30, headers={"Connection": "close"})
-        seconds = time.monotonic() - t
-        assert r.status_code == 200, r.text
-        if sum(shap_loaded(p) for p in workers) > loaded:
-            first.append(seconds)
-        else:
-            later.append(seconds)
-        if len(first) == 2 and len(later) >= 20:
-            return first, statistics.median(later)
-    raise AssertionError(f"after {tries} explanations, {len(first)} of 2 workers had loaded shap")
