@@ -13,9 +13,11 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from boston_app.explain import Explainer, ForestUnpickler, bars_svg, curve_svg, load_forest, what_if
-from boston_app.interval import price_interval
+from boston_app.interval import bounds, intervals, price_interval
 from boston_app.model import ModelError
 from boston_app.speed import load_model  # the served app's loader
 from conftest import MODEL_DIR, ROOT
@@ -185,3 +187,17 @@ def test_svg_text_is_escaped():
         root, _ = check_svg(svg, svg[svg.index('aria-labelledby="') + 17 :].split("-")[0])
         assert "<script>" not in svg and "&lt;script&gt;" in svg
         assert any(hostile in (e.text or "") for e in root.iter())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(-(10**8), 10**8), min_size=1, max_size=50),
+    st.integers(0, 20 * 10**6),
+)
+def test_a_batchs_ranges_are_each_predictions_bounds(micro_predictions, micro_half_width):
+    """`intervals` computes a batch's ranges in numpy; each pair is exactly what `bounds` (Python's round) gives the
+    same prediction: predictions and the half-width carry 6 decimals (the batch rounds them, the card stores them)."""
+    predictions = [round(m / 1e6, 6) for m in micro_predictions]
+    half_width = round(micro_half_width / 1e6, 6)
+    card = {"interval": {"half_width": half_width, "level": 0.9}}
+    assert intervals(card, predictions) == [list(bounds(p, half_width)) for p in predictions]
