@@ -17,7 +17,7 @@ import numpy as np
 from flask import Blueprint, jsonify, request
 from markupsafe import Markup, escape
 
-from . import api, jsonapi
+from . import api, jsonapi, openapi
 from .model import ModelError, verify_file
 from .validation import ValidationError, shown, validate_row
 
@@ -279,9 +279,9 @@ def charts(row, prediction, choices):
 # %% ../nbs/production_6_why.ipynb #9e711d01
 def explanation_schema(prediction, names):
     "The answer of /explain: `prediction`'s fields, `base`, one contribution per feature."
-    each = {name: jsonapi.NUMBER_TYPE for name in names}
+    each = {name: openapi.NUMBER_TYPE for name in names}
     contributions = dict(type="object", required=names, properties=each, additionalProperties=False)
-    properties = {**prediction["properties"], "base": jsonapi.NUMBER_TYPE}
+    properties = {**prediction["properties"], "base": openapi.NUMBER_TYPE}
     properties["contributions"] = contributions
     required = prediction["required"] + ["base", "contributions"]
     return {**prediction, "required": required, "properties": properties}
@@ -289,12 +289,12 @@ def explanation_schema(prediction, names):
 
 def explain_operations(schema):
     "GET and POST /explain: as for /predict, one house only, answered with the explanation."
-    get, post = jsonapi.predict_get_operation(schema), jsonapi.predict_post_operation()
+    get, post = openapi.predict_get_operation(schema), openapi.predict_post_operation()
     get.update(summary="Explain one house's price, from query parameters", operationId="explainGet")
     post.update(summary="Explain one house's price", operationId="explainPost")
-    post["requestBody"]["content"] = jsonapi.json_content(jsonapi.ref("Features"))
-    post["responses"]["400"] = jsonapi.error_response("Invalid input, or a batch")
-    explained = jsonapi.ok_response("The explained prediction", jsonapi.ref("Explanation"))
+    post["requestBody"]["content"] = openapi.json_content(openapi.ref("Features"))
+    post["responses"]["400"] = openapi.error_response("Invalid input, or a batch")
+    explained = openapi.ok_response("The explained prediction", openapi.ref("Explanation"))
     get["responses"]["200"] = post["responses"]["200"] = explained
     return {"get": get, "post": post}
 

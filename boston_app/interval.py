@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import jsonapi
+from . import openapi
 from .model import ModelError
 
 # %% ../nbs/production_5_how_sure.ipynb #d1a31256
@@ -41,7 +41,7 @@ def intervals(card, predictions):
 # %% ../nbs/production_5_how_sure.ipynb #9e7c3ed9
 def interval_schema():
     "The 90% range of one prediction, in $1000s and in dollars."
-    number, integer = jsonapi.NUMBER_TYPE, jsonapi.INTEGER
+    number, integer = openapi.NUMBER_TYPE, openapi.INTEGER
     properties = dict(low=number, high=number, level=number, low_usd=integer, high_usd=integer)
     return dict(type="object", required=list(properties), properties=properties)
 
@@ -62,7 +62,7 @@ def add_to_openapi(document):
     "Add `interval` to one answer's schema and `intervals` to a batch's, in the OpenAPI `document`."
     schemas = document["components"]["schemas"]
     one = with_field(schemas["Prediction"], "price_usd", "interval", interval_schema())
-    pair = dict(type="array", items=jsonapi.NUMBER_TYPE, minItems=2, maxItems=2)
+    pair = dict(type="array", items=openapi.NUMBER_TYPE, minItems=2, maxItems=2)
     ranges = dict(type="array", items=pair)
     batch = with_field(schemas["Predictions"], "predictions", "intervals", ranges)
     schemas["Prediction"], schemas["Predictions"] = one, batch
