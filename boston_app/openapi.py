@@ -6,7 +6,7 @@
 __all__ = ['NUMBER_TYPE', 'INTEGER', 'TEXT', 'TEXTS', 'TOO_LONG', 'feature_schema', 'features_schema', 'batch_schema', 'prediction_schema', 'predictions_schema', 'error_schema', 'health_schema', 'ref', 'json_content', 'error_response', 'ok_response', 'predict_get_operation', 'predict_post_operation', 'health_operation', 'model_operation', 'openapi']
 
 # %% ../nbs/openapi.ipynb #8c9d0e1f
-#| export
+from .validation import MAX_BATCH  # noqa: F401 (used by production_2's cells)
 
 # %% ../nbs/production_2_json_api.ipynb #248103b5
 def feature_schema(f):
