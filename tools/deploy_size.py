@@ -11,16 +11,17 @@ there). It then prints:
 - the size of a tar.gz (gzip level 6, as `tar -czf`) of what a slug holds: the app files (the files git ships,
   tracked or new and not git-ignored, minus the patterns of `.slugignore`) plus the environment with its bytecode,
   as the buildpack leaves it; and the same without the bytecode;
-- the TOP largest installed packages (their files as pip recorded them, bytecode not counted), and which packages
-  of requirements.txt pulled each one in (its `# via` lines).
+- the TOP largest installed packages (their files as pip recorded them, bytecode not counted), and why each is
+  there: a direct pin of settings.ini's `requirements`, or needed by which packages (requirements.txt's `# via`).
 
-Sizes are file sizes (bytes as stored, not disk blocks) in MB = 10^6 bytes, Heroku's unit. Not counted: the Python
+Sizes are file sizes (bytes as stored, not disk blocks) in MB = 10^6 bytes. Not counted: the Python
 runtime the buildpack adds to the slug (here the venv only links to an interpreter). The figures depend on the
 Python and the platform: run it on Linux x86_64 for Heroku's. docs/deploying.md quotes them. Nothing is written
 outside the temporary folder (removed at the end unless --keep).
 """
 
 import argparse
+import configparser
 import glob
 import json
 import os
@@ -186,6 +187,24 @@ def via(requirements):
     return needed_by
 
 
+def direct_pins(root):
+    """The normalised names settings.ini's `requirements` line pins: the service's direct dependencies."""
+    cfg = configparser.ConfigParser(delimiters=["="])
+    cfg.read(Path(root) / "settings.ini", encoding="utf-8")
+    line = cfg["DEFAULT"].get("requirements", "") if "DEFAULT" in cfg else ""
+    return {normalise(re.split(r"[=<>!~;\[ ]", r)[0]) for r in line.split()}
+
+
+def why(name, needed_by, direct):
+    """Why `name` is installed: a direct pin, needed by others, or the environment's own installer."""
+    key = normalise(name)
+    if key in direct:
+        return "a direct pin" + (f", also needed by {', '.join(needed_by[key])}" if needed_by.get(key) else "")
+    if key in needed_by:
+        return "needed by " + ", ".join(needed_by[key])
+    return "not in requirements.txt: the environment's installer"
+
+
 def normalise(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -204,7 +223,7 @@ def measure(python, requirements, root, top, keep=None, no_cache=False):
         subprocess.run(install + (["--no-cache-dir"] if no_cache else []) + ["--quiet"], check=True, cwd=root)
         sizes = json.loads(subprocess.run([vpython, "-c", PACKAGE_SIZES], capture_output=True, text=True).stdout)
         files = app_files(root)
-        needed_by = via(requirements)
+        needed_by, direct = via(requirements), direct_pins(root)
         return {
             "python": version,
             "requirements": str(requirements),
@@ -215,7 +234,7 @@ def measure(python, requirements, root, top, keep=None, no_cache=False):
             "slug_tar_gz": slug_archive(tmp / "slug.tar.gz", root, files, venv, bytecode=True),
             "slug_tar_gz_without_bytecode": slug_archive(tmp / "slug-nopyc.tar.gz", root, files, venv, bytecode=False),
             "packages": dict(sorted(sizes.items(), key=lambda kv: -kv[1])[:top]),
-            "via": {name: needed_by.get(normalise(name), []) for name in sizes},
+            "why": {name: why(name, needed_by, direct) for name in sizes},
         }
     finally:
         if not keep:
@@ -232,8 +251,7 @@ def report(r):
     )
     print(f"the {len(r['packages'])} largest packages (installed, without bytecode):")
     for name, size in r["packages"].items():
-        needed = ", ".join(r["via"].get(name, [])) or "requirements' own pin"
-        print(f"  {size / MB:6.1f} MB  {name}  (needed by: {needed})")
+        print(f"  {size / MB:6.1f} MB  {name}  ({r['why'][name]})")
 
 
 def main(argv=None):
