@@ -25,6 +25,9 @@ min_python = cfg["min_python"]
 py_versions = cfg["pythons"].split()
 if py_versions[0] != min_python:
     raise SystemExit(f"settings.ini: pythons starts at {py_versions[0]}, min_python is {min_python}")
+# pip installs the package on those Pythons only: from the first up to, not including, the minor after the last.
+major, minor = map(int, py_versions[-1].split("."))
+python_requires = f">={min_python},<{major}.{minor + 1}"
 
 setuptools.setup(
     name=cfg["lib_name"],
@@ -47,7 +50,7 @@ setuptools.setup(
     include_package_data=True,
     install_requires=cfg["requirements"].split(),
     extras_require={"dev": cfg["dev_requirements"].split()},
-    python_requires=">=" + min_python,
+    python_requires=python_requires,
     zip_safe=False,
     entry_points={"nbdev": [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
 )

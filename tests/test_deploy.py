@@ -5,6 +5,8 @@ One module-scoped dyno serves every test below except the shutdown test, which s
 The figures (start to first 200, PSS of master + workers, installed size) are printed in `make test`'s output.
 """
 
+import configparser
+import importlib.util
 import json
 import os
 import re
@@ -27,6 +29,12 @@ LECTURE_URL = "/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5"  # the lecture's own GE
 HEROKU_BOOT_LIMIT = 60  # s: R10, a web dyno must answer on $PORT within 60 s of starting
 HEROKU_MEMORY_BUDGET = 250  # MiB: an Eco/Basic dyno has 512 MB (R14 past it); issue 19 keeps half of it free
 HEROKU_SIGTERM_LIMIT = 30  # s: Heroku sends SIGKILL 30 s after SIGTERM
+spec = importlib.util.spec_from_file_location("deploy_size", ROOT / "tools" / "deploy_size.py")
+deploy_size = importlib.util.module_from_spec(spec)  # its reading of .slugignore
+spec.loader.exec_module(deploy_size)
+SETTINGS = configparser.ConfigParser(delimiters=["="])
+SETTINGS.read(ROOT / "settings.ini", encoding="utf-8")
+PYTHONS = SETTINGS["DEFAULT"]["pythons"].split()  # the Pythons CI tests
 
 
 def web_command(procfile):
@@ -68,8 +76,9 @@ class Dyno:
 
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory, report):
-    """The repository as git ships it (`git archive HEAD`: committed files only), with a fresh virtual environment
-    built from requirements.txt alone, as Heroku's Python buildpack builds it."""
+    """The repository as git ships it (`git archive HEAD`: committed files only) less what its .slugignore lists, as
+    the slug compiler removes it, with a fresh virtual environment built from requirements.txt alone, as Heroku's
+    Python buildpack builds it."""
     tmp = tmp_path_factory.mktemp("heroku")
     app_dir, venv = tmp / "app", tmp / "venv"
     app_dir.mkdir()
@@ -78,7 +87,16 @@ def shipped(tmp_path_factory, report):
     tar_path.write_bytes(tar)
     with tarfile.open(tar_path) as t:
         t.extractall(app_dir, filter="data")
-    assert (app_dir / ".python-version").read_text().strip() in {"3.11", "3.12", "3.13", "3.14"}
+    patterns = deploy_size.slugignore_patterns(app_dir)
+    removed = [
+        p
+        for p in app_dir.rglob("*")
+        if p.is_file() and deploy_size.slug_ignores(p.relative_to(app_dir).as_posix(), patterns)
+    ]
+    for path in removed:
+        path.unlink()
+    report(f"slug: {len(removed)} files removed as .slugignore lists them")
+    assert (app_dir / ".python-version").read_text().strip() in PYTHONS, "a Python CI tests (settings.ini)"
     assert not (app_dir / "runtime.txt").exists(), "runtime.txt is deprecated: .python-version says the version"
     # The buildpack installs requirements.txt and nothing else: no `-e .`, no dev extras. The pip cache may serve.
     # --require-hashes: every package installed, transitive ones included, must be pinned in the file and match one

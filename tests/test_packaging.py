@@ -14,6 +14,7 @@ refuse to serve with one line.
 import configparser
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 from conftest import BIN, ROOT, start_server, stop_server
 
@@ -244,18 +246,104 @@ def test_procfile_web_command_serves_the_model_on_the_port_heroku_gives():
 
 def test_the_package_claims_only_the_pythons_ci_tests():
     """setup.py's classifiers are settings.ini's `pythons`, the list .ci/run and the workflow test (tests/
-    test_ci_files.py), and pip installs the package from the first of them on. Read from the installed metadata,
-    which `make setup` rewrites whenever settings.ini or setup.py changes."""
+    test_ci_files.py), and pip installs the package on those Pythons only: from the first of them up to the last
+    (3.13.x, not 3.14). Read from the installed metadata, which `make setup` rewrites whenever settings.ini or
+    setup.py changes."""
     meta = metadata("boston_app")
     prefix = "Programming Language :: Python :: "
     claimed = [c.removeprefix(prefix) for c in meta.get_all("Classifier") if c.startswith(prefix)]
-    assert claimed == settings()["pythons"].split(), "the installed metadata is stale? run make setup"
-    assert meta["Requires-Python"] == ">=" + settings()["min_python"] == ">=" + claimed[0]
+    pythons = settings()["pythons"].split()
+    assert claimed == pythons, "the installed metadata is stale? run make setup"
+    assert settings()["min_python"] == claimed[0]
+    requires_python = SpecifierSet(meta["Requires-Python"])
+    for python in pythons:
+        assert requires_python.contains(f"{python}.0") and requires_python.contains(f"{python}.99"), python
+    first, last = (tuple(map(int, p.split("."))) for p in (pythons[0], pythons[-1]))
+    below, above = f"{first[0]}.{first[1] - 1}.99", f"{last[0]}.{last[1] + 1}.0"  # 3.10.99 and 3.14.0
+    assert not requires_python.contains(below) and not requires_python.contains(above), meta["Requires-Python"]
 
 
-def test_python_version_file_is_a_supported_heroku_python():
-    assert (ROOT / ".python-version").read_text().strip() in settings()["pythons"].split(), "a Python CI tests"
+def dyno_markers(python):
+    """The environment markers pip evaluates on a Heroku dyno (Linux x86_64, CPython) running Python `python`."""
+    return {
+        "python_version": python,
+        "python_full_version": python + ".0",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "platform_machine": "x86_64",
+        "platform_python_implementation": "CPython",
+        "implementation_name": "cpython",
+        "os_name": "posix",
+    }
+
+
+def test_python_version_file_is_a_python_ci_tests_where_the_deploy_is_light():
+    """Heroku installs the Python `.python-version` names (runtime.txt is deprecated): one of the Pythons CI tests,
+    and one on which requirements.txt installs neither numba nor llvmlite. shap needs them below Python 3.12 only,
+    and they are about 200 MB of the deploy there (tools/deploy_size.py; docs/deploying.md has the figures)."""
+    python = (ROOT / ".python-version").read_text().strip()
+    assert python in settings()["pythons"].split(), f".python-version says {python}, which CI does not test"
     assert not (ROOT / "runtime.txt").exists(), "runtime.txt is deprecated on Heroku; use .python-version"
+    on_dyno = {
+        name
+        for name, entry in requirements_lines()
+        if entry["marker"] is None or entry["marker"].evaluate(dyno_markers(python))
+    }
+    assert {"flask", "gunicorn", "onnxruntime", "shap"} <= on_dyno  # the markers were read
+    assert not on_dyno & {"numba", "llvmlite"}, (
+        f"Python {python} on a dyno installs {sorted(on_dyno & {'numba', 'llvmlite'})}"
+    )
+
+
+def deploy_size():
+    """tools/deploy_size.py as a module: its reading of .slugignore is the one these tests check."""
+    spec = importlib.util.spec_from_file_location("deploy_size", ROOT / "tools" / "deploy_size.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def tracked(*paths):
+    """The tracked files at or under `paths` (relative, with /)."""
+    out = subprocess.run(["git", "ls-files", "-z", "--", *paths], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [p for p in out.stdout.split("\0") if p]
+
+
+def test_slugignore_reads_as_gitignore_without_negation():
+    ignores = deploy_size().slug_ignores
+    assert ignores("bench/run.py", ["/bench/"]) and ignores("bench/a/b.py", ["/bench"])
+    assert not ignores("nbs/bench/run.py", ["/bench/"]) and ignores("nbs/bench/run.py", ["bench/"])  # anchored or not
+    assert ignores("docs/form.png", ["*.png"]) and not ignores("docs/form.png", ["/*.png"])
+    assert ignores("nbs/ruff.toml", ["/nbs/ruff.toml"]) and not ignores("ruff.toml", ["/nbs/ruff.toml"])
+    assert not ignores("bench", ["bench/"])  # a file named bench: `bench/` matches folders only
+    assert ignores("a/b/c/d.txt", ["a/**/d.txt"]) and not ignores("a/b/d.txt", ["a/*/c/d.txt"])
+    with pytest.raises(ValueError, match="negation"):
+        ignores("model/model.pkl", ["/model", "!/model/model.pkl"])
+
+
+def test_slugignore_keeps_what_the_dyno_and_heroku_ci_read():
+    """Heroku removes .slugignore's files before the build, for the web dyno and for Heroku CI's test app alike.
+    Kept: every file of the folders the served app opens (the package, the model folder it loads by default, the
+    templates and static folders Flask serves from), the Procfile and gunicorn.conf.py it starts from, the two files
+    the build reads; and what Heroku CI runs (app.json's test scripts): `pip install -e '.[dev]'` (setup.py and what
+    it reads), pytest's settings and the test paths of its script. Something is removed, or the file does nothing."""
+    from boston_app import core
+    from boston_app.model import default_model_dir
+
+    tool = deploy_size()
+    patterns = tool.slugignore_patterns(ROOT)
+    folders = [Path(core.__file__).parent, default_model_dir(), core.ROOT / "templates", core.ROOT / "static"]
+    dyno = tracked(*(str(f.relative_to(ROOT)) for f in folders), "Procfile", "gunicorn.conf.py")
+    build = ["requirements.txt", ".python-version"]
+    app = json.loads((ROOT / "app.json").read_text())["environments"]["test"]["scripts"]
+    assert "pip install -e '.[dev]'" in app["test-setup"] and app["test"].endswith(" tests")
+    ci = tracked("setup.py", "settings.ini", "pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "pytest.ini")
+    ci += tracked("conftest.py", "tests", "nbval-sanitize.cfg")
+    assert len(dyno) > 20 and "model/model.onnx" in dyno and "templates/main.html" in dyno and len(ci) > 30
+    removed = [p for p in dyno + build + ci if tool.slug_ignores(p, patterns)]
+    assert not removed, f".slugignore removes files a dyno or Heroku CI needs: {removed[:5]}"
+    everything = tracked(".")
+    assert len(tool.app_files(ROOT)) < len(everything), ".slugignore removes nothing"
 
 
 def test_license_is_the_apache_2_text_settings_ini_names():
