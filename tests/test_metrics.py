@@ -233,7 +233,7 @@ def test_metrics_off_registers_nothing():
 
 def test_observe_all_equals_observe_one_by_one():
     """observe_all writes prometheus_client's private Histogram attributes (_upper_bounds, _buckets, _sum): one
-    `observe` per price would cost a 1,000-row request 13% of its time (nbs/production_3_monitoring.ipynb). This is
+    `observe` per price would cost a 1,000-row request a fifth of its time (tools/observe_cost.py). This is
     the guard: an upgrade that changes them fails here, naming the installed version."""
     installed = f"prometheus_client {importlib.metadata.version('prometheus-client')}"
     rng = np.random.default_rng(3)

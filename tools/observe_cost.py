@@ -68,11 +68,13 @@ def post_ms():
 
 
 if __name__ == "__main__":
-    for mode, multiprocess in (("multiprocess (gunicorn)", True), ("one process", False)):
-        bulk, each = observe_costs(multiprocess)
+    costs = {
+        mode: observe_costs(multiprocess) for mode, multiprocess in (("multiprocess", True), ("one process", False))
+    }
+    for mode, (bulk, each) in costs.items():
         print(f"{mode}: observe_all {bulk:.0f} us, one observe per price {each:.0f} us, for {ROWS:,} prices")
     ms = post_ms()
-    bulk, each = observe_costs(True)
+    bulk, each = costs["multiprocess"]  # as gunicorn counts
     print(
         f"a {ROWS:,}-row POST /predict: median {ms:.1f} ms; observe_all is {bulk / 10 / ms:.2f}% of it, "
         f"one observe per price would be {each / 10 / ms:.1f}%"
