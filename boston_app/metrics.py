@@ -90,7 +90,7 @@ class Metrics:
         self.high = [drift.labels(name, "high") for name in schema.names]
         self.train_min = [f["train_min"] for f in schema.features]
         self.train_max = [f["train_max"] for f in schema.features]
-        self.next_check = self.lost = 0  # see "When the folder goes"
+        self.next_check = self.lost = self.reopened = 0  # see "When the folder goes"
 
     def counter(self, name, description, *labels):
         "A counter named `boston_<name>_total`, with the label names `labels`."
@@ -221,12 +221,12 @@ def metrics_page():
     return generate_latest(registry_to_read()), headers
 
 # %% ../nbs/production_3_monitoring.ipynb #f01de7a2
-_reopened = {}  # pid: how many times this process opened new count files
+_names = {}  # pid: the name of this process's count files, once it opened new ones
 
 
 def process_identifier():
-    "The name in this process's count files: `<pid>-0`, then `<pid>-1`... after each reopening."
-    return f"{os.getpid()}-{_reopened.get(os.getpid(), 0)}"
+    "The name in this process's count files: its pid, then `<pid>-1`, `<pid>-2`... on reopening."
+    return _names.get(pid := os.getpid(), pid)  # called at every count: kept quick
 
 
 if MULTIPROCESS:  # the metrics made from now on name their files by it
@@ -248,8 +248,8 @@ def check_files(m):
     m.next_check = time.monotonic() + 1  # s
     gone = m.lost or not os.path.exists(f"{FOLDER}/counter_{process_identifier()}.db")
     if gone and not folder_problem(FOLDER, make=False):  # else they would fail to open halfway
-        _reopened[os.getpid()] = _reopened.get(os.getpid(), 0) + 1  # new name, new files
-        m.lost = 0
+        m.lost, m.reopened = 0, m.reopened + 1
+        _names[os.getpid()] = f"{os.getpid()}-{m.reopened}"  # new name, new files
 
 
 def folder_problem(folder, make=True):

@@ -7,6 +7,10 @@
 - A missing, truncated or tampered model file, a malformed card, another scikit-learn, or a bad setting stops
   start-up: non-zero exit, one line naming the file or variable and the problem, no port ever bound.
 - /health is not 200 before the model is loaded.
+- Issue 19's faults: SIGHUP twice under load fails no request; 3,000 idle connections (more than 2 workers x
+  worker_connections) delay /health by at most keepalive + 2 s and leave the same workers; a flood of /explain and of
+  MAX_BATCH-row batches answers no 5xx while /health's 99th percentile stays under 0.5 s. (The metrics folder deleted
+  or unable to take files: tests/test_metrics.py.)
 """
 
 import http.client

@@ -380,12 +380,12 @@ def folder_server(folder):
 
 
 def count_files(folder):
-    """{pid: the highest n of its count files `counter_<pid>-<n>.db`} in `folder` (n grows each time a worker opens
-    new files: see process_identifier)."""
+    """{pid: n} for the newest count file of each process in `folder`: `counter_<pid>.db` (n = 0), then
+    `counter_<pid>-<n>.db` once the process has opened new files n times (see process_identifier)."""
     found = {}
-    for f in folder.glob("counter_*-*.db") if folder.is_dir() else []:
-        pid, n = map(int, f.stem.removeprefix("counter_").split("-"))
-        found[pid] = max(n, found.get(pid, -1))
+    for f in folder.glob("counter_*.db") if folder.is_dir() else []:
+        pid, _, n = f.stem.removeprefix("counter_").partition("-")
+        found[int(pid)] = max(int(n or 0), found.get(int(pid), 0))
     return found
 
 
