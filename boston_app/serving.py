@@ -60,7 +60,7 @@ class FairGeventWorker(GeventWorker):
         try:
             return super().handle_request(listener_name, req, sock, addr)
         finally:
-            gevent.sleep(0)  # answered: let the worker's other connections take their turn
+            gevent.sleep(1e-6)  # answered: the others and new I/O first (sleep(0) may not poll I/O)
 
     def handle_exit(self, sig, frame):
         super().handle_exit(sig, frame)  # stop accepting; finish the requests in flight

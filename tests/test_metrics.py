@@ -2,6 +2,13 @@
 through real gunicorn with 2 workers (prometheus_client's multiprocess mode, summed across workers), bounded label
 values under hostile paths, methods and fields, and the bearer token."""
 
+import importlib.metadata
+import os
+import shutil
+import signal
+import subprocess
+import time
+
 import numpy as np
 import pytest
 import requests
@@ -20,7 +27,7 @@ from boston_app.metrics import (
     count_rows,
     observe_all,
 )
-from conftest import MODEL_DIR, start_server, stop_server
+from conftest import MODEL_DIR, children, need, start_server, stop_server
 
 TOKEN = "metrics-token-for-tests-0123456789"
 LECTURE = "/predict?CRIM=0.0006&RM=6.5&AGE=65&DIS=5"  # CRIM below the training range
@@ -225,18 +232,28 @@ def test_metrics_off_registers_nothing():
 
 
 def test_observe_all_equals_observe_one_by_one():
+    """observe_all writes prometheus_client's private Histogram attributes (_upper_bounds, _buckets, _sum): one
+    `observe` per price would cost a 1,000-row request a fifth of its time (tools/observe_cost.py). This is
+    the guard: an upgrade that changes them fails here, naming the installed version."""
+    installed = f"prometheus_client {importlib.metadata.version('prometheus-client')}"
     rng = np.random.default_rng(3)
     prices = [*rng.uniform(0, 60, 997), *PRICE_BUCKETS, 0.0, 50.0000001, 1e9]
     one = Histogram("h", "h", buckets=PRICE_BUCKETS, registry=CollectorRegistry())
     many = Histogram("h", "h", buckets=PRICE_BUCKETS, registry=CollectorRegistry())
     for p in prices:
         one.observe(p)
-    observe_all(many, prices)
+    try:
+        observe_all(many, prices)
+    except (AttributeError, TypeError) as e:
+        pytest.fail(f"{installed} changed the Histogram attributes observe_all writes: {e!r}", False)
     a, b = one.collect()[0].samples, many.collect()[0].samples
+    changed = f"{installed}: observe_all no longer counts as observe does; its private attributes changed"
     assert [(s.name, s.labels, s.value) for s in a if s.name != "h_sum"] == [
         (s.name, s.labels, s.value) for s in b if s.name != "h_sum"
-    ]
-    assert [s.value for s in a if s.name == "h_sum"] == pytest.approx([s.value for s in b if s.name == "h_sum"])
+    ], changed
+    assert [s.value for s in a if s.name == "h_sum"] == pytest.approx([s.value for s in b if s.name == "h_sum"]), (
+        changed
+    )
 
 
 def test_a_batch_counts_out_of_range_as_its_rows_one_by_one():
@@ -347,3 +364,175 @@ def test_an_app_that_cannot_start_leaves_no_folder(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="BOSTON_METRICS_TOKEN must be 16 or more"):
         start_server(env=env)
     assert not list(tmp_path.glob("boston-metrics-*"))
+
+
+# The metrics folder goes under the running service (issue 19): deleted, or unable to take files. Predictions go on
+# answering 200, /metrics answers 503 naming the folder and the problem, the log gets one line per event and no
+# traceback, and counting resumes once the folder is back. Both tests also SIGKILL a worker during the fault, so
+# that a worker starts while it cannot open its count files: before the fix every prediction it answered was a 500.
+
+
+def folder_server(folder):
+    """Real gunicorn (2 workers) counting in `folder`, once both workers have counted (each has its files)."""
+    server = start_server(env={"PROMETHEUS_MULTIPROC_DIR": str(folder)})
+    both_counted(server, folder)
+    return server
+
+
+def count_files(folder):
+    """{pid: n} for the newest count file of each process in `folder`: `counter_<pid>.db` (n = 0), then
+    `counter_<pid>-<n>.db` once the process has opened new files n times (see process_identifier)."""
+    found = {}
+    for f in folder.glob("counter_*.db") if folder.is_dir() else []:
+        pid, _, n = f.stem.removeprefix("counter_").partition("-")
+        found[int(pid)] = max(int(n or 0), found.get(int(pid), 0))
+    return found
+
+
+def both_counted(server, folder, reopened=(), timeout=10):
+    """Send GET /health on new connections until every worker has count files in `folder`, those in `reopened` new
+    ones (n of 1 or more): after a fault a worker opens new files at its first request a second or more after its
+    last look, and all its counts go to them from then on."""
+    deadline = time.monotonic() + timeout
+    while True:
+        files, pids = count_files(folder), workers(server)
+        if all(p in files for p in pids) and all(files.get(p, 0) >= 1 for p in reopened):
+            return
+        assert time.monotonic() < deadline, (files, pids, reopened)
+        assert server.get("/health").status_code == 200
+        time.sleep(0.05)
+
+
+def workers(server):
+    return children(server.proc.pid)
+
+
+def kill_a_worker(server):
+    """SIGKILL one worker, wait until the master has a replacement ready (it starts during the fault): its pid."""
+    before = workers(server)
+    ready = server.output().count("Worker ready")
+    os.kill(before[0], signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while server.output().count("Worker ready") == ready or len(workers(server)) != len(before):
+        assert time.monotonic() < deadline, server.output()[-2000:]
+        time.sleep(0.02)
+    (new,) = set(workers(server)) - set(before)
+    return new
+
+
+def predictions_answered(server, n=10):
+    """n GET /predict and one batch of 20 rows, each on a new connection: every one answers 200 with its price."""
+    for _ in range(n):
+        r = server.get(IN_RANGE)
+        assert r.status_code == 200 and "prediction" in r.json(), r.text
+    r = server.post("/predict", json={"instances": in_range_rows(20)})
+    assert r.status_code == 200 and len(r.json()["predictions"]) == 20, r.text
+    return n + 20
+
+
+def metrics_503(server, message):
+    r = server.get("/metrics")
+    assert r.status_code == 503, r.text[:300]
+    assert r.headers["Content-Type"] == "application/json"
+    assert r.json() == {"error": {"message": f"metrics unavailable: {message}", "fields": {}}}
+
+
+def fault_log(server, since):
+    """What the log gained since byte `since`, less the access lines (checked apart: only /metrics may be 5xx)."""
+    with open(server.log.name, "rb") as f:
+        f.seek(since)
+        lines = f.read().decode(errors="replace").splitlines()
+    access = [line for line in lines if line.startswith("method=")]
+    assert not [line for line in access if "status=5" in line and 'path="/metrics"' not in line], access
+    return [line for line in lines if not line.startswith("method=")]
+
+
+def check_fault_log(lines, problem):
+    """No traceback, one 503 line naming `problem`, at most one `counts lost` line per worker that lost counts."""
+    assert not [line for line in lines if "Traceback" in line or "unexpected error" in line], lines
+    assert [line for line in lines if "GET /metrics answers 503" in line] == [
+        line for line in lines if line.endswith(f"GET /metrics answers 503: {problem}")
+    ]
+    assert len([line for line in lines if "GET /metrics answers 503" in line]) == 1, lines
+    assert len([line for line in lines if "counts lost in" in line]) <= 3, lines  # 2 workers and 1 replacement
+
+
+@pytest.mark.slow
+def test_a_deleted_metrics_folder_is_made_again_and_counting_resumes(tmp_path, monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    folder = tmp_path / "metrics"
+    server = folder_server(folder)
+    try:
+        since = server.size()
+        shutil.rmtree(folder)
+        kill_a_worker(server)
+        predictions_answered(server)
+        problem = f"the metrics folder {folder} was deleted, its counts with it; made again, empty"
+        metrics_503(server, problem)
+        assert folder.is_dir() and oct(folder.stat().st_mode & 0o777) == "0o700"  # made again by the service
+        both_counted(server, folder, reopened=workers(server))  # each worker has opened new files in it
+        sent = predictions_answered(server)
+        found = parse(server.get("/metrics").text)
+        # every prediction since the folder came back, and none from before: the counts restarted at zero
+        assert value(found, "boston_predictions_total") == sent
+        assert value(found, "boston_predicted_price_count") == sent
+        lines = fault_log(server, since)
+    finally:
+        stop_server(server)
+    check_fault_log(lines, problem)
+    assert server.proc.returncode == 0
+
+
+def unwritable(folder):
+    """Make `folder` take no new files, and return (how to undo it, the reason the OS gives). As root (this machine)
+    permissions do not bind, so the folder is made immutable (chattr +i); elsewhere (CI) it is made read-only."""
+    if os.geteuid() == 0:
+        chattr = need("chattr", "as root only an immutable folder refuses new files")
+        subprocess.run([chattr, "+i", str(folder)], check=True)
+        return lambda: subprocess.run([chattr, "-i", str(folder)], check=True), "Operation not permitted"
+    folder.chmod(0o500)
+    return lambda: folder.chmod(0o700), "Permission denied"
+
+
+def a_file_in_its_place(folder):
+    """Move `folder` aside and put a plain file at its path; undoing it puts the folder (and its open files) back."""
+    aside = folder.with_name("aside")
+    folder.rename(aside)
+    folder.write_text("not a folder")
+
+    def undo():
+        folder.unlink()
+        aside.rename(folder)
+
+    return undo, "Not a directory"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", [unwritable, a_file_in_its_place], ids=["read-only", "file-in-its-place"])
+def test_a_folder_that_takes_no_files_is_named_and_counting_resumes_once_fixed(fault, tmp_path, monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    folder = tmp_path / "metrics"
+    server = folder_server(folder)
+    undo = None
+    try:
+        before = value(parse(server.get("/metrics").text), "boston_predictions_total")
+        since = server.size()
+        undo, reason = fault(folder)
+        new = kill_a_worker(server)  # the replacement cannot open its files
+        lost = predictions_answered(server)
+        problem = f"the metrics folder {folder} cannot take count files: {reason}"
+        metrics_503(server, problem)
+        undo()
+        undo = None
+        both_counted(server, folder, reopened=[new])
+        sent = predictions_answered(server)
+        after = value(parse(server.get("/metrics").text), "boston_predictions_total")
+        lines = fault_log(server, since)
+    finally:
+        if undo:
+            undo()
+        stop_server(server)
+    # Counting resumed: every prediction since the fix is counted. During the fault the surviving worker kept
+    # counting in its open files and the replacement lost its counts, so those add between 0 and all of them.
+    assert before + sent <= after <= before + sent + lost, (before, sent, lost, after)
+    check_fault_log(lines, problem)
