@@ -218,7 +218,10 @@ def metrics_page():
         current_app.logger.warning("GET /metrics answers 503: %s", problem)  # one line
         return error(f"metrics unavailable: {problem}", status=503)
     headers = {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
-    return generate_latest(registry_to_read()), headers
+    try:
+        return generate_latest(registry_to_read()), headers
+    except OSError as e:  # the folder went between the check above and this read
+        return error(f"metrics unavailable: {FOLDER}: {e.strerror}", status=503)
 
 # %% ../nbs/production_3_monitoring.ipynb #f01de7a2
 _names = {}  # pid: the name of this process's count files, once it opened new ones

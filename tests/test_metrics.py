@@ -536,3 +536,19 @@ def test_a_folder_that_takes_no_files_is_named_and_counting_resumes_once_fixed(f
     # counting in its open files and the replacement lost its counts, so those add between 0 and all of them.
     assert before + sent <= after <= before + sent + lost, (before, sent, lost, after)
     check_fault_log(lines, problem)
+
+
+def test_a_folder_gone_during_the_read_is_a_503_too(fresh, monkeypatch, tmp_path):
+    """The folder may vanish between /metrics's check and its read of the count files: still a 503 naming the folder
+    and the problem, never a bare 500 (in-process: the read is made to fail as prometheus_client's would)."""
+    from boston_app import metrics
+
+    def gone():
+        raise FileNotFoundError(2, "No such file or directory", str(tmp_path / "counter_1.db"))
+
+    monkeypatch.setattr(metrics, "registry_to_read", gone)
+    monkeypatch.setattr(metrics, "FOLDER", str(tmp_path))
+    _, client = fresh
+    r = client.get("/metrics")
+    assert r.status_code == 503
+    assert r.json["error"]["message"] == f"metrics unavailable: {tmp_path}: No such file or directory"
