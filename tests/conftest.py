@@ -269,3 +269,20 @@ def report(request):
             print(f"\n[{tag}] {line}", flush=True)
 
     return write
+
+
+def read_response(sock):
+    """One HTTP response with a Content-Length from `sock`: (status line, headers dict, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed the connection: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:])}
+    while len(body) < int(headers["content-length"]):
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection mid-body"
+        body += chunk
+    return lines[0], headers, body

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from boston_app.data import FEATURE_NAMES, load_boston
-from conftest import children, host_port, pss_kib, start_server, stop_server
+from conftest import children, host_port, pss_kib, read_response, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
@@ -40,20 +40,6 @@ def send(sock, path):
     sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
 
 
-def status_after_answer(sock):
-    """The status line of one answer read from `sock` (with its whole body, so the connection can be reused)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, f"the server closed the connection: {data!r}"
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head).group(1))
-    while len(body) < length:
-        body += sock.recv(65536)
-    return head.split(b"\r\n")[0].decode()
-
-
 def test_a_first_explanation_does_not_stop_the_worker(report):
     """One worker, freshly started: the explainer's arrays (and shap's compiled core) are already there, built in the
     master, before any /explain. While its first /explain runs, another client asks /health again and again, on one
@@ -73,7 +59,7 @@ def test_a_first_explanation_does_not_stop_the_worker(report):
             def explain():
                 started = time.monotonic()
                 send(explaining, f"/explain?{QUERY}")
-                explained["status"] = status_after_answer(explaining)
+                explained["status"] = read_response(explaining)[0]
                 explained["seconds"] = time.monotonic() - started
 
             thread = threading.Thread(target=explain)
@@ -82,7 +68,7 @@ def test_a_first_explanation_does_not_stop_the_worker(report):
             while thread.is_alive() or not waits:  # /health, one after another, until /explain has answered
                 started = time.monotonic()
                 send(other, "/health")
-                statuses.add(status_after_answer(other))
+                statuses.add(read_response(other)[0])
                 waits.append(time.monotonic() - started)
             thread.join()
         assert server.errors() == []

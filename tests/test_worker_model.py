@@ -20,7 +20,7 @@ import requests
 from gunicorn.util import load_class
 from gunicorn.workers.ggevent import GeventWorker
 
-from conftest import ROOT, host_port, start_server, stop_server
+from conftest import ROOT, host_port, read_response, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
@@ -164,23 +164,6 @@ def test_held_connections_do_not_stay_open(held, shape):
         assert all(data.startswith(b"HTTP/1.1 200 ") for data in answers)  # it was answered, then dropped
     else:
         assert set(answers) == {b""}  # closed without a word: there was no request to answer
-
-
-def read_response(sock):
-    """One HTTP response with a Content-Length from `sock`: (status line, headers dict, body)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, f"the server closed the connection: {data!r}"
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:])}
-    while len(body) < int(headers["content-length"]):
-        chunk = sock.recv(65536)
-        assert chunk, "the server closed the connection mid-body"
-        body += chunk
-    return lines[0], headers, body
 
 
 def test_two_requests_travel_over_one_connection(server):
