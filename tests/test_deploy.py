@@ -21,7 +21,16 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, children, free_port, pss_kib, wait_for_health, wait_for_workers, wait_until_ready
+from conftest import (
+    ROOT,
+    SAFE_TAR,
+    children,
+    free_port,
+    pss_kib,
+    wait_for_health,
+    wait_for_workers,
+    wait_until_ready,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -86,7 +95,7 @@ def shipped(tmp_path_factory, report):
     tar_path = tmp / "slug.tar"
     tar_path.write_bytes(tar)
     with tarfile.open(tar_path) as t:
-        t.extractall(app_dir, filter="data")
+        t.extractall(app_dir, **SAFE_TAR)
     patterns = deploy_size.slugignore_patterns(app_dir)
     removed = [
         p

@@ -33,7 +33,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from conftest import BIN, ROOT, start_server, stop_server
+from conftest import BIN, ROOT, SAFE_TAR, start_server, stop_server
 
 # sha256 of the Apache License 2.0 as the Apache Software Foundation publishes it (LICENSE-2.0.txt, appendix included),
 # the file that onnx, tornado and scikit-learn-onnx ship verbatim.
@@ -373,7 +373,7 @@ def built(tmp_path_factory):
     tar = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, check=True, capture_output=True).stdout
     (tmp / "src.tar").write_bytes(tar)
     with tarfile.open(tmp / "src.tar") as t:
-        t.extractall(src, filter="data")
+        t.extractall(src, **SAFE_TAR)
     started = time.monotonic()
     r = subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(src)], capture_output=True, text=True)
     seconds = time.monotonic() - started
