@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from . import openapi
-from .model import ModelError
+from .model import ModelError, _is_number  # Part 1's: an int or float, not a bool
 
 # %% ../nbs/production_5_how_sure.ipynb #d1a31256
 def bounds(prediction, half_width):
@@ -72,16 +72,11 @@ def add_to_openapi(document):
     )
 
 # %% ../nbs/production_5_how_sure.ipynb #808b3550
-def _number(x):
-    "True for an int or a float, but not for a bool (which Python counts as an int)."
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def check_interval(card, model_dir):
     "Refuse, in one line, a card whose `interval` lacks a `level` in (0, 1) or a `half_width` >= 0."
     interval = card["interval"] if isinstance(card.get("interval"), dict) else {}
     level, half_width = interval.get("level"), interval.get("half_width")
-    ok = _number(level) and _number(half_width) and 0 < level < 1
+    ok = _is_number(level) and _is_number(half_width) and 0 < level < 1
     if not (ok and math.isfinite(half_width) and half_width >= 0):
         path = model_dir / "model.json"
         raise ModelError(f'{path}: "interval" must give "level" in (0, 1) and a "half_width" >= 0')
