@@ -117,11 +117,22 @@ def _plain_values(names, row):
     return values
 
 # %% ../nbs/production_4_speed.ipynb #ccf0919e
+from itertools import chain
+from operator import itemgetter
+
+
 def usual_rows(schema, instances):
     "Which rows `validate_row` takes as they are, with no warning; and all values, as floats."
-    found = [_plain_values(schema.names, row) for row in instances]
-    # The other rows get the medians as placeholders, so that the batch is one array of numbers.
-    rows = [schema.medians if values is None else values for values in found]
+    get, n, found = itemgetter(*schema.names), len(schema.names), None
+    try:  # the common batch, as orjson reads it: rows of exactly the 13 names, numbers only
+        if any(type(row) is not dict or len(row) != n for row in instances):
+            raise TypeError
+        rows = [get(row) for row in instances]  # KeyError: an unknown name in a feature's place
+        if not set(map(type, chain.from_iterable(rows))) <= NUMBER_TYPES:
+            raise TypeError
+    except (TypeError, KeyError):  # else row by row; the others get the medians as placeholders
+        found = [_plain_values(schema.names, row) for row in instances]
+        rows = [schema.medians if values is None else values for values in found]
     try:
         X = np.array(rows, dtype=np.float64)
     except OverflowError:
@@ -131,7 +142,8 @@ def usual_rows(schema, instances):
     for j, f in enumerate(schema.features):
         if f.get("choices"):
             usual &= np.isin(X[:, j], f["choices"])  # CHAS: 0 or 1, nothing in between
-    usual &= np.array([values is not None for values in found])
+    if found is not None:
+        usual &= np.array([values is not None for values in found])
     return usual.tolist(), X.tolist()
 
 # %% ../nbs/production_4_speed.ipynb #e442da56

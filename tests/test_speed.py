@@ -228,6 +228,8 @@ MEDIANS = {n: FEATURES[n]["median"] for n in NAMES}
 @example([{**MEDIANS, "RM": float("nan")}, {**MEDIANS, "CHAS": 0.5}, {**MEDIANS, "CHAS": 1}], 1000)
 @example([jsonapi.Obj(MEDIANS)], 1000)
 @example([MEDIANS] * 3, 2)
+@example([MEDIANS, {**{k: v for k, v in MEDIANS.items() if k != "RM"}, "rm": 6.0}], 1000)  # 13 keys, one unknown
+@example([MEDIANS, {**MEDIANS, "TAX": "300"}, {**MEDIANS, "AGE": False}], 1000)  # a whole batch read, then row by row
 def test_validate_batch_fast_answers_as_the_plain_loop(rows, max_batch):
     plain = outcome(validate_batch, SCHEMA, rows, max_batch)
     assert outcome(validate_batch_fast, SCHEMA, rows, max_batch) == plain, rows
