@@ -122,7 +122,7 @@ from operator import itemgetter
 
 
 def usual_rows(schema, instances):
-    "Which rows `validate_row` takes as they are, with no warning; and all values, as floats."
+    "Which rows `validate_row` takes as they are, with no warning; and all values, as one float array."
     get, n, found = itemgetter(*schema.names), len(schema.names), None
     try:  # the common batch, as orjson reads it: rows of exactly the 13 names, numbers only
         if any(type(row) is not dict or len(row) != n for row in instances):
@@ -144,20 +144,21 @@ def usual_rows(schema, instances):
             usual &= np.isin(X[:, j], f["choices"])  # CHAS: 0 or 1, nothing in between
     if found is not None:
         usual &= np.array([values is not None for values in found])
-    return usual.tolist(), X.tolist()
+    return usual.tolist(), X
 
 # %% ../nbs/production_4_speed.ipynb #e442da56
 def validate_batch_fast(schema, instances, max_batch=validation.MAX_BATCH):
-    "The same answer as `jsonapi.validate_batch`, the batch's usual rows checked as one array."
+    "`jsonapi.validate_batch`'s answer, its values one float array; the usual rows checked at once."
     # Not a batch at all (not a list, empty, too long): the plain function names the limit.
     if not isinstance(instances, list) or not 1 <= len(instances) <= max_batch:
         return jsonapi.validate_batch(schema, instances, max_batch)
-    usual, X = usual_rows(schema, instances)
-    values, warnings, errors = [], [], {}
+    usual, values = usual_rows(schema, instances)
+    if values is None:  # an integer too large for a float: no row was checked at once
+        values = np.zeros((len(instances), len(schema.names)))
+    warnings, errors = [], {}
     for i, row in enumerate(instances):
         if usual[i]:
-            values.append(X[i])  # checked above, with the whole batch at once
-            continue
+            continue  # checked above, with the whole batch at once; its values are in place
         # Every other row as the plain validate_batch checks it, with the same cut.
         if not isinstance(row, dict):
             errors[f"instances[{i}]"] = "must be a JSON object of features"
@@ -169,7 +170,7 @@ def validate_batch_fast(schema, instances, max_batch=validation.MAX_BATCH):
             if len(errors) >= validation.MAX_UNKNOWN:
                 break
             continue
-        values.append(r.values)
+        values[i] = r.values  # the row as validate_row reads it, in its place
         kept = r.warnings[: validation.MAX_UNKNOWN - len(warnings)]
         warnings.extend(f"instances[{i}]: {w}" for w in kept)
     if errors:

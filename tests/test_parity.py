@@ -162,7 +162,8 @@ def test_both_batch_validators_answer_exactly_as_validating_each_row(reference):
         )
         for validate in validators:
             try:
-                outcome.append(("ok", validate(instances)))
+                values, warnings = validate(instances)  # the fast check's values: one float array
+                outcome.append(("ok", (np.asarray(values).tolist(), warnings)))
             except ValidationError as e:
                 outcome.append(("error", e.fields))
         assert outcome[0] == outcome[1] == outcome[2], body
