@@ -59,11 +59,10 @@ def main():
             s.stop()
     unit = "predictions/s" if args.workload == "batch" else "req/s"
     twin = statistics.median(runs["twin"])
+    this = statistics.median(runs["this"])
     for name, values in runs.items():
         m = statistics.median(values)
-        print(
-            f"{name}: median {m:,.0f} {unit}, {m / twin:.3f} of the twin's, {m / statistics.median(runs['this']):.3f} of this"
-        )
+        print(f"{name}: median {m:,.0f} {unit}, {m / twin:.3f} of the twin's, {m / this:.3f} of this")
 
 
 if __name__ == "__main__":
