@@ -122,7 +122,7 @@ from operator import itemgetter
 
 
 def usual_rows(schema, instances):
-    "Which rows `validate_row` takes as they are, with no warning; and all values, as a float array."
+    "Which rows `validate_row` takes as is, with no warning; and all values, as a float array."
     get, n, found = itemgetter(*schema.names), len(schema.names), None
     try:  # the common batch, as orjson reads it: rows of exactly the 13 names, numbers only
         if any(type(row) is not dict or len(row) != n for row in instances):
