@@ -11,7 +11,6 @@ this checkout with it, OTHER without (docs/performance.md, Speed tricks).
 """
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -28,16 +27,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--workload", choices=["batch", "single"], default="batch")
     args = ap.parse_args()
-    from boston_app.data import load_boston
-    from boston_app.speed import load_model
-
     tmp = Path(tempfile.mkdtemp(prefix="bench-ab-"))
-    X, _ = load_boston()
-    names = load_model(b.ROOT / "model", engine="onnx").features
-    query = "/predict?" + "&".join(f"{n}={v:g}" for n, v in zip(names, X[0]))
-    body = tmp / "batch.json"
-    rows = [dict(zip(names, map(float, X[i % len(X)]))) for i in range(b.BATCH)]
-    body.write_bytes(json.dumps({"instances": rows}).encode())
+    query, body = b.workloads(tmp)  # the requests make bench sends
     servers = {}
     try:
         servers["this"] = b.gunicorn("this", "boston_app.app:app", query, tmp, engine="onnx")

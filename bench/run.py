@@ -235,8 +235,9 @@ def median_of(runs):
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
-def run(args, tmp):
-    from boston_app.app import LAYERS
+def workloads(tmp):
+    """The benchmark's two requests: the GET /predict query of the data set's first house, and the file in `tmp` of
+    the POST /predict body with BATCH instances (the data set's houses in order, round again)."""
     from boston_app.data import load_boston
     from boston_app.speed import load_model
 
@@ -247,6 +248,13 @@ def run(args, tmp):
     body.write_bytes(
         json.dumps({"instances": [dict(zip(names, map(float, X[i % len(X)]))) for i in range(BATCH)]}).encode()
     )
+    return query, body
+
+
+def run(args, tmp):
+    from boston_app.app import LAYERS
+
+    query, body = workloads(tmp)
     if args.fair_only:
         return fairness(args, tmp, query, body)
     if args.pss_only:
