@@ -1,5 +1,6 @@
 """Part 2, lesson 8's self-checks: the placeholder is "not yet", a right answer passes, a wrong one does not."""
 
+import flask
 import pytest
 from exercises import is_not_yet, passed
 from exercises.production_8 import check_1, check_2
@@ -15,6 +16,7 @@ def test_exercise_1_is_every_layer_but_the_range():
     assert is_not_yet(check_1(create_app()), 1)  # every layer: the range is still there
     assert is_not_yet(check_1(core.create_app()), 1)  # Part 1's app alone
     assert is_not_yet(check_1(LAYERS), 1)  # the list, not an app
+    assert is_not_yet(check_1(flask.Flask("mine")), 1)  # a Flask app, but not the service
 
 
 @pytest.mark.parametrize("off", [metrics, serving, jsonapi, speed, explain])
@@ -33,5 +35,6 @@ def test_exercise_2_is_a_limit_of_50_rows(monkeypatch):
     assert is_not_yet(check_2(create_app({"MAX_BATCH": 51})), 2)
     assert is_not_yet(check_2(create_app({"MAX_BATCH": 49})), 2)
     assert is_not_yet(check_2(core.create_app()), 2)  # Part 1's app has no JSON API
+    assert is_not_yet(check_2(flask.Flask("mine")), 2)
     monkeypatch.setenv("BOSTON_MAX_BATCH", "50")
     assert check_2(create_app()) == passed(2)

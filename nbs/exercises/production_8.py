@@ -18,6 +18,10 @@ def _client(number, answer, name):
         return None, verdict(
             number, f"give the app `create_app` returns, not a {type(answer).__name__}"
         )
+    if "boston_app" not in answer.extensions:
+        return None, verdict(
+            number, "that Flask app is not the service; build it with `create_app`"
+        )
     return answer.test_client(), None
 
 
