@@ -69,5 +69,5 @@ def check_2(answer):
             2, f"a batch of 50 rows is refused (the limit is {limit}); 50 rows must be answered"
         )
     if answered[51] == 200:
-        return verdict(2, f"a batch of 51 rows is answered: the limit is still {limit}")
+        return verdict(2, f"a batch of 51 rows is answered: the limit is {limit}, not 50")
     return verdict(2)
