@@ -136,7 +136,8 @@ def usual_rows(schema, instances):
     try:
         X = np.array(rows, dtype=np.float64)
     except OverflowError:
-        return [False] * len(rows), None  # an integer too large for a float: validate_row says so
+        # an integer too large for a float: validate_row checks every row and fills this array
+        return [False] * len(rows), np.zeros((len(rows), n))
     low, high = usual_intervals(schema)
     usual = ((X >= low) & (X <= high)).all(axis=1)
     for j, f in enumerate(schema.features):
@@ -153,8 +154,6 @@ def validate_batch_fast(schema, instances, max_batch=validation.MAX_BATCH):
     if not isinstance(instances, list) or not 1 <= len(instances) <= max_batch:
         return jsonapi.validate_batch(schema, instances, max_batch)
     usual, values = usual_rows(schema, instances)
-    if values is None:  # an integer too large for a float: no row was checked at once
-        values = np.zeros((len(instances), len(schema.names)))
     warnings, errors = [], {}
     for i, row in enumerate(instances):
         if usual[i]:
